@@ -1,0 +1,201 @@
+import net from 'node:net';
+import { addExtension, Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE, Unpackr } from 'msgpackr';
+import { errorToInfo } from './error-codec.js';
+import { EncodeError, type RemoteErrorInfo } from './errors.js';
+import { type HandleRef, reviverFor, toHandle } from './handle-registry.js';
+import { SharedObject } from './shared-object.js';
+
+/**
+ * The one msgpackr configuration every package shares. Structured clone keeps
+ * cycles and shared references; records shrink repeated object shapes, and in
+ * sequential mode a record's definition travels inline the first time it is
+ * used on a connection, so each Connection owns one Packr/Unpackr pair.
+ */
+const BASE_OPTIONS = {
+  structuredClone: true,
+  moreTypes: true,
+  useBigIntExtension: true,
+  int64AsType: 'bigint',
+  // Objects travel as records, so msgpack maps are free to mean Map.
+  mapsAsObjects: false,
+  useRecords: true,
+  writeFunction: rejectFunction,
+} as const;
+
+const HANDLE_EXT = 0x01;
+const ERROR_EXT = 0x02;
+const REJECT_EXT = 0x03;
+
+function rejectFunction(fn: unknown): never {
+  const name = typeof fn === 'function' && fn.name ? ` '${fn.name}'` : '';
+  throw new EncodeError(
+    `cannot send function${name} to another process: pass a task() reference or plain data instead`,
+  );
+}
+
+/** Module URLs of handle kinds written during the current encode: the receiver imports them first. */
+let modulesSeen: Set<string> | null = null;
+
+addExtension({
+  Class: SharedObject,
+  type: HANDLE_EXT,
+  write(obj: SharedObject) {
+    const ref = obj[toHandle]();
+    if (ref.module) (modulesSeen ??= new Set()).add(ref.module);
+    return [ref.kind, ref.module ?? null, ref.address, ref.id, ref.data ?? null];
+  },
+  read([kind, module, address, id, data]: [string, string | null, string, number, unknown]) {
+    const ref: HandleRef = { kind, address, id, data: data ?? undefined, module: module ?? undefined };
+    const revive = reviverFor(kind);
+    if (revive === undefined) {
+      throw new EncodeError(
+        `received a '${kind}' handle but no module in this process registered that kind (import ${module ?? 'its package'})`,
+      );
+    }
+    return revive(ref);
+  },
+} as any);
+
+addExtension({
+  Class: Error,
+  type: ERROR_EXT,
+  write(error: Error) {
+    return errorToInfo(error);
+  },
+  read(info: RemoteErrorInfo) {
+    return infoToPlainError(info);
+  },
+} as any);
+
+// Sockets and servers only cross as OS handles (Process arguments), never inside data.
+for (const Class of [net.Socket, net.Server]) {
+  addExtension({
+    Class,
+    type: REJECT_EXT,
+    write(value: unknown) {
+      const what = value instanceof net.Server ? 'net.Server' : 'net.Socket';
+      throw new EncodeError(
+        `cannot encode a ${what}: sockets and servers can only be passed as Process arguments, where they are handed over as OS handles`,
+      );
+    },
+    read() {
+      return undefined;
+    },
+  } as any);
+}
+
+function infoToPlainError(info: RemoteErrorInfo): Error {
+  const error = new Error(
+    info.message,
+    info.cause !== undefined ? { cause: rebuildCause(info.cause) } : undefined,
+  );
+  error.name = info.name;
+  if (info.stack !== undefined) error.stack = info.stack;
+  for (const [key, value] of Object.entries(info)) {
+    if (key !== 'name' && key !== 'message' && key !== 'stack' && key !== 'cause') {
+      (error as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return error;
+}
+
+function rebuildCause(cause: unknown): unknown {
+  if (cause && typeof cause === 'object' && 'message' in cause && 'name' in cause) {
+    return infoToPlainError(cause as RemoteErrorInfo);
+  }
+  return cause;
+}
+
+export interface EncodeResult {
+  bytes: Buffer;
+  /** Modules that must be imported before the bytes can be decoded. */
+  modules: Set<string> | null;
+}
+
+/** One direction of a connection's codec state. */
+export class Encoder {
+  #packr: Packr;
+  readonly #records: boolean;
+
+  constructor(records = true) {
+    this.#records = records;
+    this.#packr = makePackr(records);
+  }
+
+  /**
+   * Encode into a buffer that is only valid until the next encode by any
+   * encoder (msgpackr shares it): the caller copies it before encoding again. Throws EncodeError for values that
+   * cannot travel; the record state is then reset, so `onReset` must tell the
+   * peer (see Connection).
+   */
+  encode(value: unknown): EncodeResult {
+    modulesSeen = null;
+    try {
+      // Reuse msgpackr's buffer instead of allocating per value: about 2x faster for small values.
+      const target = this.#packr.pack(value, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as Buffer & {
+        start: number;
+        end: number;
+      };
+      return { bytes: target.subarray(target.start, target.end), modules: modulesSeen };
+    } catch (error) {
+      this.#packr = makePackr(this.#records);
+      throw asEncodeError(error);
+    } finally {
+      modulesSeen = null;
+    }
+  }
+
+  reset(): void {
+    this.#packr = makePackr(this.#records);
+  }
+}
+
+export class Decoder {
+  #unpackr: Unpackr;
+  readonly #records: boolean;
+
+  constructor(records = true) {
+    this.#records = records;
+    this.#unpackr = makeUnpackr(records);
+  }
+
+  decode(bytes: Uint8Array): unknown {
+    return this.#unpackr.unpack(bytes);
+  }
+
+  reset(): void {
+    this.#unpackr = makeUnpackr(this.#records);
+  }
+}
+
+function makePackr(records: boolean): Packr {
+  return new Packr({ ...BASE_OPTIONS, sequential: records } as any);
+}
+
+function makeUnpackr(records: boolean): Unpackr {
+  return new Unpackr({ ...BASE_OPTIONS, sequential: records } as any);
+}
+
+function asEncodeError(error: unknown): EncodeError {
+  if (error instanceof EncodeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = /Unknown type: symbol/.test(message) ? 'cannot send a symbol to another process' : message;
+  return new EncodeError(`value cannot be sent to another process: ${hint}`, { cause: error });
+}
+
+const stateless = new Encoder(false);
+const statelessDecoder = new Decoder(false);
+
+/** Encode a standalone value (no per-connection record state); returns a copy. */
+export function encodeValue(value: unknown): Buffer {
+  return Buffer.from(stateless.encode(value).bytes);
+}
+
+export function decodeValue(bytes: Uint8Array): unknown {
+  return statelessDecoder.decode(bytes);
+}
+
+export function encodeValueWithModules(value: unknown): EncodeResult {
+  const { bytes, modules } = stateless.encode(value);
+  return { bytes: Buffer.from(bytes), modules };
+}

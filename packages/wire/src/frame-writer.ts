@@ -1,0 +1,73 @@
+import type { Socket } from 'node:net';
+import { type FrameKind, HEADER_SIZE, headerFor } from './frame.js';
+
+const INITIAL_BATCH = 64 * 1024;
+/** A batch this large is written at once instead of waiting for the end of the tick. */
+const FLUSH_THRESHOLD = 256 * 1024;
+
+/**
+ * Collects the frames written during one tick into a single buffer and hands
+ * it to the socket once: one write per tick was 2.6x faster than one write
+ * per frame (anchor-baselines.md).
+ */
+export class FrameWriter {
+  readonly #socket: Socket;
+  #batch: Buffer = Buffer.allocUnsafe(INITIAL_BATCH);
+  #position = 0;
+  #scheduled = false;
+  #closed = false;
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+  }
+
+  write(kind: FrameKind, payload: Uint8Array): void {
+    if (this.#closed) return;
+    const needed = HEADER_SIZE + payload.length;
+    if (this.#position + needed > this.#batch.length) this.#grow(needed);
+    this.#batch.writeUInt32BE(headerFor(kind, payload.length), this.#position);
+    this.#batch.set(payload, this.#position + HEADER_SIZE);
+    this.#position += needed;
+    if (this.#position >= FLUSH_THRESHOLD) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#flushScheduled);
+    }
+  }
+
+  /** Bytes accepted by the socket but not yet handed to the kernel, plus this tick's batch. */
+  get pendingBytes(): number {
+    return this.#position + this.#socket.writableLength;
+  }
+
+  flush(): void {
+    if (this.#position === 0 || this.#closed) return;
+    const out = this.#batch.subarray(0, this.#position);
+    // The socket keeps `out` until it is written, so the next batch needs fresh memory.
+    this.#batch = Buffer.allocUnsafe(
+      Math.max(INITIAL_BATCH, this.#batch.length >= 4 * FLUSH_THRESHOLD ? INITIAL_BATCH : this.#batch.length),
+    );
+    this.#position = 0;
+    if (!this.#socket.destroyed) this.#socket.write(out);
+  }
+
+  close(): void {
+    this.flush();
+    this.#closed = true;
+  }
+
+  readonly #flushScheduled = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
+
+  #grow(needed: number): void {
+    if (this.#position > 0 && needed <= INITIAL_BATCH * 4) {
+      this.flush();
+      if (needed <= this.#batch.length) return;
+    }
+    const next = Buffer.allocUnsafe(Math.max(this.#batch.length * 2, this.#position + needed));
+    this.#batch.copy(next, 0, 0, this.#position);
+    this.#batch = next;
+  }
+}

@@ -1,0 +1,256 @@
+import { chmodSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { type Address, addressToString, isTcp, listenOptions, parseAddress } from './address.js';
+import { getAuthkey } from './authkey.js';
+import { Connection } from './connection.js';
+import { errorToInfo } from './error-codec.js';
+import { InvalidArgumentError, MultiprocError, ProtocolError } from './errors.js';
+import { handshake } from './handshake.js';
+import { ATTACH, CANCEL, CAST, ERR, LINK, PUSH, REQ, RES } from './messages.js';
+import { privateDir } from './private-dir.js';
+
+/** What a primitive's owner registers with its host to serve remote holders. */
+export interface HostedObject {
+  /** Serve one operation. The return value (or the promise's) is the reply; a throw becomes the remote error. */
+  handle(op: string, args: unknown[], ctx: RequestContext): unknown;
+  /** A peer process's link ended: drop whatever it was waiting for. */
+  peerGone?(peer: Peer): void;
+}
+
+export interface RequestContext {
+  peer: Peer;
+  /** Aborted when the requester cancels or disappears. Absent for casts. */
+  signal?: AbortSignal;
+}
+
+/** A peer over which this host sends more than this unread is dropped, so memory stays bounded. */
+const MAX_UNREAD_BYTES = 256 * 1024 * 1024;
+
+let nextPeerId = 1;
+
+/** One remote process linked to this host. */
+export class Peer {
+  readonly id = nextPeerId++;
+  readonly #conn: Connection;
+  readonly pending = new Map<number, AbortController>();
+  constructor(conn: Connection) {
+    this.#conn = conn;
+  }
+  /** Send an event to this peer's proxies of `objectId`. */
+  push(objectId: number, event: string, value?: unknown): void {
+    if (this.#conn.closed) return;
+    try {
+      this.#conn.send([PUSH, objectId, event, value]);
+    } catch {
+      // The peer is gone; its close handler cleans up.
+    }
+  }
+  /** @internal */
+  send(message: unknown[]): void {
+    this.#conn.send(message);
+    if (this.#conn.pendingBytes > MAX_UNREAD_BYTES) {
+      this.#conn.destroy(new ProtocolError('peer stopped reading: dropped'));
+    }
+  }
+}
+
+export interface HostOptions {
+  /** Serve TCP instead of a private Unix socket (for remote access). Requires an authkey. */
+  address?: Address;
+  authkey?: Uint8Array;
+}
+
+let current: Host | null = null;
+
+/**
+ * The per-process server that owns the primitives created here and serves
+ * their operations to other processes over one multiplexed, authenticated
+ * connection per peer. Started on first use; never keeps the process alive.
+ */
+export class Host {
+  readonly address: string;
+  readonly #server: net.Server;
+  readonly #objects = new Map<number, HostedObject>();
+  readonly #peers = new Set<Peer>();
+  readonly #attachers = new Map<string, (conn: Connection) => void>();
+  readonly #authkey: Buffer;
+  #nextId = 1;
+  #closed = false;
+
+  /** This process's host, started on first call. */
+  static current(): Host {
+    current ??= new Host();
+    return current;
+  }
+
+  /** The running host, if one was started. */
+  static existing(): Host | null {
+    return current;
+  }
+
+  constructor(options: HostOptions = {}) {
+    const address = parseAddress(options.address ?? join(privateDir(), `host-${process.pid}.sock`));
+    if (isTcp(address) && options.authkey === undefined) {
+      throw new InvalidArgumentError('a TCP host requires an explicit authkey');
+    }
+    this.#authkey = options.authkey ? Buffer.from(options.authkey) : getAuthkey();
+    this.#server = net.createServer((socket) => this.#onSocket(socket));
+    this.#server.on('error', () => {});
+    // Binding a Unix socket is synchronous, so the address is usable at once.
+    this.#server.listen(listenOptions(address, 511));
+    this.#server.unref();
+    if (!isTcp(address)) chmodSync(address, 0o600);
+    this.address = addressToString(address);
+  }
+
+  register(object: HostedObject): number {
+    const id = this.#nextId++;
+    this.#objects.set(id, object);
+    return id;
+  }
+
+  unregister(id: number): void {
+    this.#objects.delete(id);
+  }
+
+  lookup(id: number): HostedObject | undefined {
+    return this.#objects.get(id);
+  }
+
+  /** Wait for one incoming socket that presents `token` (how a Pipe end is reached directly). */
+  expectAttach(token: string, onAttach: (conn: Connection) => void): () => void {
+    this.#attachers.set(token, onAttach);
+    return () => this.#attachers.delete(token);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#server.close();
+    if (current === this) current = null;
+  }
+
+  #onSocket(socket: net.Socket): void {
+    socket.on('error', () => {});
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    handshake(socket, 'server', this.#authkey).then(
+      (head) => {
+        const conn = new Connection(socket, { head });
+        conn.onMessage = (first) => this.#onFirstMessage(conn, first);
+        conn.onClose(() => {});
+      },
+      () => {
+        // A failed handshake only costs that socket.
+      },
+    );
+  }
+
+  #onFirstMessage(conn: Connection, first: unknown): void {
+    if (Array.isArray(first) && first[0] === LINK) {
+      const peer = new Peer(conn);
+      this.#peers.add(peer);
+      conn.onMessage = (m) => this.#onMessage(peer, conn, m);
+      conn.onClose(() => this.#onPeerClosed(peer));
+      return;
+    }
+    if (Array.isArray(first) && first[0] === ATTACH && typeof first[1] === 'string') {
+      const attach = this.#attachers.get(first[1]);
+      if (attach) {
+        this.#attachers.delete(first[1]);
+        conn.onMessage = null;
+        attach(conn);
+        return;
+      }
+    }
+    conn.destroy(new ProtocolError('unexpected first message'));
+  }
+
+  #onMessage(peer: Peer, conn: Connection, m: unknown): void {
+    if (!Array.isArray(m)) {
+      conn.destroy(new ProtocolError('host message must be an array'));
+      return;
+    }
+    const type = m[0];
+    if (type === REQ) this.#onRequest(peer, m);
+    else if (type === CAST) this.#onCast(peer, m);
+    else if (type === CANCEL) peer.pending.get(m[1] as number)?.abort();
+    else conn.destroy(new ProtocolError(`unknown host message type ${String(type)}`));
+  }
+
+  #onRequest(peer: Peer, m: unknown[]): void {
+    const [, reqId, objectId, op, args] = m;
+    if (typeof reqId !== 'number') {
+      peer.push(0, 'error', errorToInfo(new ProtocolError('request without an id')));
+      return;
+    }
+    const reply = (ok: boolean, value: unknown) => {
+      peer.pending.delete(reqId);
+      try {
+        peer.send(ok ? [RES, reqId, value] : [ERR, reqId, errorToInfo(value)]);
+      } catch (error) {
+        // The reply itself could not be encoded: tell the requester why.
+        if (ok) peer.send([ERR, reqId, errorToInfo(error)]);
+      }
+    };
+    const object = this.#resolve(objectId, op, args);
+    if (object instanceof Error) {
+      reply(false, object);
+      return;
+    }
+    const controller = new AbortController();
+    peer.pending.set(reqId, controller);
+    let result: unknown;
+    try {
+      result = object.handle(op as string, args as unknown[], { peer, signal: controller.signal });
+    } catch (error) {
+      reply(false, error);
+      return;
+    }
+    if (result instanceof Promise)
+      result.then(
+        (v) => reply(true, v),
+        (e) => reply(false, e),
+      );
+    else reply(true, result);
+  }
+
+  #onCast(peer: Peer, m: unknown[]): void {
+    const [, objectId, op, args] = m;
+    const object = this.#resolve(objectId, op, args);
+    const fail = (error: unknown) =>
+      peer.push(typeof objectId === 'number' ? objectId : 0, 'error', errorToInfo(error));
+    if (object instanceof Error) {
+      fail(object);
+      return;
+    }
+    try {
+      const result = object.handle(op as string, args as unknown[], { peer });
+      if (result instanceof Promise) result.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  #resolve(objectId: unknown, op: unknown, args: unknown): HostedObject | Error {
+    if (typeof op !== 'string' || !Array.isArray(args)) return new ProtocolError('malformed request');
+    const object = typeof objectId === 'number' ? this.#objects.get(objectId) : undefined;
+    if (object === undefined) {
+      return new MultiprocError(
+        `no object ${String(objectId)} at this host: it was closed, or never existed`,
+        'ERR_NO_SUCH_OBJECT',
+      );
+    }
+    return object;
+  }
+
+  #onPeerClosed(peer: Peer): void {
+    this.#peers.delete(peer);
+    for (const controller of peer.pending.values()) controller.abort();
+    peer.pending.clear();
+    for (const object of this.#objects.values()) object.peerGone?.(peer);
+  }
+}

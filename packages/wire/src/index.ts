@@ -1,0 +1,23 @@
+export { abortError, checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
+export { type Address, addressToString, parseAddress } from './address.js';
+export { getAuthkey, setAuthkey, toAuthkey } from './authkey.js';
+export { Decoder, decodeValue, Encoder, encodeValue, encodeValueWithModules } from './codec.js';
+export { Connection, type ConnectionOptions } from './connection.js';
+export { errorToInfo, infoToError } from './error-codec.js';
+export * from './errors.js';
+export { DEFAULT_MAX_FRAME_SIZE } from './frame.js';
+export { FrameDecoder } from './frame-decoder.js';
+export {
+  type HandleRef,
+  type HandleReviver,
+  isShareable,
+  registerHandleKind,
+  toHandle,
+} from './handle-registry.js';
+export { PROTOCOL_MAGIC, PROTOCOL_VERSION } from './handshake.js';
+export { Host, type HostedObject, type HostOptions, Peer, type RequestContext } from './host.js';
+export { HostLink } from './host-link.js';
+export { Client, type ClientOptions, Listener, type ListenerOptions } from './listener.js';
+export { ensureModules, markModuleLoaded } from './module-loader.js';
+export { privateDir, removePrivateDir } from './private-dir.js';
+export { SharedObject } from './shared-object.js';
