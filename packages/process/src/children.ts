@@ -1,0 +1,52 @@
+import type { ChildProcess } from 'node:child_process';
+import { getLogger } from '@multiproc/logging';
+import { removePrivateDir } from '@multiproc/wire';
+import type { Process } from './process.js';
+
+const log = getLogger();
+const live = new Map<Process, { child: ChildProcess; daemon: boolean }>();
+let hooked = false;
+
+/** Live children started by this process (Python's active_children()). */
+export function activeChildren(): Process[] {
+  return [...live.keys()];
+}
+
+export function trackChild(proc: Process, child: ChildProcess, daemon: boolean): void {
+  live.set(proc, { child, daemon });
+  child.once('exit', () => live.delete(proc));
+  if (!hooked) installHooks();
+}
+
+/**
+ * Python's exit hook: daemons are terminated when the parent exits. Non-daemon
+ * children have kept the event loop alive until they ended, so a parent whose
+ * main code ends waits for them, as in Python.
+ */
+function installHooks(): void {
+  hooked = true;
+  process.on('exit', () => {
+    for (const [proc, { child, daemon }] of live) {
+      if (!daemon) continue;
+      log.info('calling terminate() for daemon %s', proc.name);
+      child.kill('SIGTERM');
+    }
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => onSignal(signal));
+}
+
+/**
+ * Ctrl-C (or SIGTERM) with children running: if nobody else handles the
+ * signal, end every child, remove the host's socket files and die of the
+ * signal as Node would have. A program with its own handler decides itself.
+ */
+function onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
+  if (process.listenerCount(signal) > 1) return;
+  for (const [proc, { child }] of live) {
+    log.info('calling terminate() for %s %s', live.get(proc)?.daemon ? 'daemon' : 'process', proc.name);
+    child.kill('SIGTERM');
+  }
+  removePrivateDir();
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+}

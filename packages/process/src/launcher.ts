@@ -1,0 +1,148 @@
+import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from '@multiproc/wire';
+import type { OsHandle, StartPayload } from './start-payload.js';
+
+export type StartMethod = 'spawn' | 'warm';
+
+const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.js', import.meta.url));
+const DEFAULT_STDIO: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
+
+let globalMethod: StartMethod = 'spawn';
+let methodSet = false;
+let spareTarget = 2;
+const spares: ChildProcess[] = [];
+
+/** Python's set_start_method(): 'spawn' (default) or 'warm' (multiproc's forkserver). */
+export function setStartMethod(
+  method: StartMethod,
+  options: { force?: boolean; spares?: number } = {},
+): void {
+  checkMethod(method);
+  if (methodSet && !options.force && method !== globalMethod) {
+    throw new InvalidArgumentError('context has already been set');
+  }
+  globalMethod = method;
+  methodSet = true;
+  if (options.spares !== undefined) {
+    if (!Number.isInteger(options.spares) || options.spares < 1)
+      throw new InvalidArgumentError('spares must be an integer >= 1');
+    spareTarget = options.spares;
+  }
+  if (method === 'warm') replenish();
+}
+
+export function getStartMethod(): StartMethod {
+  return globalMethod;
+}
+
+export function startMethodFor(method: StartMethod | undefined): StartMethod {
+  if (method === undefined) return globalMethod;
+  checkMethod(method);
+  return method;
+}
+
+function checkMethod(method: unknown): asserts method is StartMethod {
+  if (method !== 'spawn' && method !== 'warm') {
+    throw new InvalidArgumentError(`unknown start method '${String(method)}': use 'spawn' or 'warm'`);
+  }
+}
+
+export interface LaunchOptions {
+  env: NodeJS.ProcessEnv | undefined;
+  execArgv: string[] | undefined;
+  stdio: StdioOptions;
+  daemon: boolean;
+}
+
+/**
+ * Start a child running the bootstrap. A warm start takes a spare that is
+ * already up and waiting for its payload, so a start costs one IPC message
+ * and the task module's import instead of a Node start-up. Spares only fit
+ * children with default env, execArgv and stdio; others are spawned.
+ */
+export function launch(
+  method: StartMethod,
+  options: LaunchOptions,
+): { child: ChildProcess; sendStart: (payload: StartPayload, handles: OsHandle[]) => void } {
+  const usesDefaults =
+    options.env === undefined && options.execArgv === undefined && options.stdio === undefined;
+  let child: ChildProcess | undefined;
+  if (method === 'warm' && (usesDefaults || isDefaultStdio(options))) {
+    child = takeSpare();
+    replenish();
+  }
+  child ??= spawnBootstrap(options.env, options.execArgv, options.stdio);
+  if (options.daemon) {
+    // The parent does not wait for daemons; they are ended at its exit.
+    child.unref();
+    (child.channel as { unref?: () => void } | undefined)?.unref?.();
+  } else {
+    child.ref();
+    (child.channel as { ref?: () => void } | undefined)?.ref?.();
+  }
+  const started = child;
+  return {
+    child: started,
+    sendStart(payload, handles) {
+      for (const handle of handles) started.send({ type: 'handle' }, handle as never);
+      started.send({ type: 'start', payload });
+    },
+  };
+}
+
+function isDefaultStdio(options: LaunchOptions): boolean {
+  return (
+    options.env === undefined &&
+    options.execArgv === undefined &&
+    JSON.stringify(options.stdio) === JSON.stringify(DEFAULT_STDIO)
+  );
+}
+
+function spawnBootstrap(
+  env: NodeJS.ProcessEnv | undefined,
+  execArgv: string[] | undefined,
+  stdio: StdioOptions | undefined,
+): ChildProcess {
+  const child = fork(BOOTSTRAP, [], {
+    env: env ?? process.env,
+    execArgv: execArgv ?? process.execArgv,
+    stdio: stdio ?? DEFAULT_STDIO,
+    serialization: 'advanced',
+  });
+  child.on('error', () => {});
+  return child;
+}
+
+function takeSpare(): ChildProcess | undefined {
+  while (spares.length > 0) {
+    const spare = spares.shift()!;
+    if (spare.exitCode === null && spare.signalCode === null && spare.connected) return spare;
+  }
+  return undefined;
+}
+
+let replenishing = false;
+function replenish(): void {
+  if (replenishing) return;
+  replenishing = true;
+  setImmediate(() => {
+    replenishing = false;
+    while (spares.length < spareTarget) {
+      const spare = spawnBootstrap(undefined, undefined, undefined);
+      // A spare never keeps the parent alive.
+      spare.unref();
+      (spare.channel as { unref?: () => void } | undefined)?.unref?.();
+      spare.once('exit', () => {
+        const i = spares.indexOf(spare);
+        if (i >= 0) spares.splice(i, 1);
+      });
+      spares.push(spare);
+    }
+  }).unref();
+}
+
+/** End every idle spare (tests, and a parent that wants a clean exit at once). */
+export function stopSpares(): void {
+  for (const spare of spares.splice(0)) spare.kill('SIGKILL');
+}

@@ -1,0 +1,37 @@
+import { InvalidArgumentError } from '@multiproc/wire';
+
+const TASK = Symbol.for('multiproc.task');
+
+/** Where a target lives: a module that child processes can import, and its export name. */
+export interface TargetReference {
+  module: string | URL;
+  name: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: task functions take any arguments
+export type TaskFunction<A extends any[] = any[], R = unknown> = ((...args: A) => R) & {
+  readonly [TASK]: { module: string };
+};
+
+/**
+ * Mark an exported function as runnable in another process. The child
+ * imports `moduleUrl` and calls the export that holds this function, so the
+ * function must be exported from that module:
+ *
+ *     export const worker = task(import.meta.url, async (name: string) => { ... });
+ */
+// biome-ignore lint/suspicious/noExplicitAny: task functions take any arguments
+export function task<F extends (...args: any[]) => any>(
+  moduleUrl: string | URL,
+  fn: F,
+): F & TaskFunction<Parameters<F>, ReturnType<F>> {
+  if (typeof fn !== 'function') throw new InvalidArgumentError('task() needs a function');
+  const module = String(moduleUrl);
+  if (!module) throw new InvalidArgumentError('task() needs the module URL: task(import.meta.url, fn)');
+  Object.defineProperty(fn, TASK, { value: { module }, enumerable: false });
+  return fn as F & TaskFunction<Parameters<F>, ReturnType<F>>;
+}
+
+export function taskModule(fn: unknown): string | undefined {
+  return typeof fn === 'function' ? (fn as Partial<TaskFunction>)[TASK]?.module : undefined;
+}
