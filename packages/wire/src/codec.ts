@@ -47,14 +47,38 @@ addExtension({
   read([kind, module, address, id, data]: [string, string | null, string, number, unknown]) {
     const ref: HandleRef = { kind, address, id, data: data ?? undefined, module: module ?? undefined };
     const revive = reviverFor(kind);
+    // Never throw here: msgpackr would stop mid-message, and record shapes defined later in it would
+    // never reach this side's decoder, corrupting every following message. Decoder.decode throws
+    // the failure once the whole message is read.
     if (revive === undefined) {
-      throw new EncodeError(
+      revivalFailure ??= new EncodeError(
         `received a '${kind}' handle but no module in this process registered that kind (import ${module ?? 'its package'})`,
       );
+      return undefined;
     }
-    return revive(ref);
+    try {
+      return revive(ref);
+    } catch (error) {
+      revivalFailure ??=
+        error instanceof EncodeError
+          ? error
+          : new EncodeError(`cannot revive a '${kind}' handle: ${(error as Error)?.message ?? error}`, {
+              cause: error,
+            });
+      return undefined;
+    }
   },
 } as any);
+
+/** The first handle that could not be revived during the current decode. */
+let revivalFailure: EncodeError | null = null;
+
+/**
+ * Thrown by `Decoder.decode` when a message was read completely but a handle in it could not be
+ * revived. `partial` is the message with `undefined` in place of those handles, so a host can
+ * still see which request it answers.
+ */
+export type RevivalError = EncodeError & { readonly partial: unknown };
 
 addExtension({
   Class: Error,
@@ -159,8 +183,19 @@ export class Decoder {
     this.#unpackr = makeUnpackr(records);
   }
 
+  /** Throws a RevivalError (an EncodeError) for a handle that cannot be revived; the state stays in sync. */
   decode(bytes: Uint8Array): unknown {
-    return this.#unpackr.unpack(bytes);
+    const outer = revivalFailure;
+    revivalFailure = null;
+    try {
+      const value = this.#unpackr.unpack(bytes);
+      if (revivalFailure !== null) {
+        throw Object.defineProperty(revivalFailure, 'partial', { value, enumerable: false });
+      }
+      return value;
+    } finally {
+      revivalFailure = outer;
+    }
   }
 
   reset(): void {

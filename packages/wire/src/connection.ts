@@ -1,7 +1,13 @@
 import type { Socket } from 'node:net';
 import { abortError, checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
 import { Decoder, decodeValue, Encoder, encodeValue } from './codec.js';
-import { ConnectionClosedError, InvalidArgumentError, MultiprocError, ProtocolError } from './errors.js';
+import {
+  ConnectionClosedError,
+  EncodeError,
+  InvalidArgumentError,
+  MultiprocError,
+  ProtocolError,
+} from './errors.js';
 import { DEFAULT_MAX_FRAME_SIZE, FrameKind, MAX_FRAME_SIZE_LIMIT } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { FrameWriter } from './frame-writer.js';
@@ -20,8 +26,12 @@ export interface ConnectionOptions {
   head?: Buffer;
 }
 
-type Message = { bytes: true; value: Buffer } | { bytes: false; value: unknown };
+/** `error`: the message arrived but could not be decoded here; receiving it rejects with that error. */
+type Message = { bytes: true; value: Buffer } | { bytes: false; value: unknown; error?: Error };
 type Control = { type: 'reset' } | { type: 'modules'; urls: string[] };
+
+/** What recvBytes' picker returns for a value message: `undefined` is a valid message, so it cannot mean "no". */
+const NOT_BYTES: unique symbol = Symbol('not bytes');
 
 /** Outgoing bytes above which `drain()` waits. */
 const HIGH_WATER = 8 * 1024 * 1024;
@@ -134,7 +144,7 @@ export class Connection {
 
   /** Receive the next message. Rejects with TimeoutError, AbortError or ConnectionClosedError. */
   recv(options?: WaitOptions): Promise<unknown> {
-    return this.#take(options, (m) => (m.bytes ? m.value : m.value));
+    return this.#take(options, (m) => m.value);
   }
 
   /** Receive the next message as bytes. A message sent with `send()` that is not bytes stays queued and this rejects. */
@@ -143,14 +153,20 @@ export class Connection {
       if (m.bytes) return m.value;
       if (m.value instanceof Uint8Array)
         return Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
-      return undefined;
+      return NOT_BYTES;
     }) as Promise<Buffer>;
   }
 
   /** Is a message (or end of stream) ready? Waits up to `timeout` ms. @default 0 */
   poll(timeout = 0): Promise<boolean> {
-    this.#checkRead();
-    const ms = checkTimeout(timeout);
+    let ms: number;
+    try {
+      this.#checkRead();
+      ms = checkTimeout(timeout);
+    } catch (error) {
+      // A Promise-returning call reports misuse by rejecting, like recv().
+      return Promise.reject(error);
+    }
     if (this.#hasMessage() || this.#peerClosed) return Promise.resolve(true);
     if (ms === 0) return Promise.resolve(false);
     return waitWithDeadline<boolean>(
@@ -212,6 +228,16 @@ export class Connection {
     this.#onPeerGone(error ?? null);
   }
 
+  /**
+   * The peer broke the protocol: drop the socket and let readers see why. Unlike destroy(), this
+   * end is not marked closed by its owner, so recv() reports the ProtocolError rather than a plain
+   * "connection is closed".
+   */
+  #fail(error: Error): void {
+    this.#socket.destroy();
+    this.#onPeerGone(error);
+  }
+
   async *[Symbol.asyncIterator](): AsyncGenerator<unknown, void, undefined> {
     while (true) {
       try {
@@ -253,9 +279,11 @@ export class Connection {
     if (!this.#readable) throw new MultiprocError('connection is write-only', 'ERR_CONNECTION_MODE');
   }
 
-  #take<T>(options: WaitOptions | undefined, pick: (m: Message) => T | undefined): Promise<T> {
+  #take<T>(options: WaitOptions | undefined, pick: (m: Message) => T | typeof NOT_BYTES): Promise<T> {
     try {
       this.#checkRead();
+      // Checked here, not only when a wait starts, so a bad timeout fails even if a message is queued.
+      checkTimeout(options?.timeout);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -263,8 +291,13 @@ export class Connection {
     const tryTake = (): { ok: true; value: T } | { ok: false; error?: Error } => {
       if (this.#hasMessage()) {
         const message = this.#inbox[this.#inboxHead]!;
+        if (!message.bytes && message.error) {
+          // Consumed, as Python's recv() raises and drops a message it cannot unpickle.
+          this.#shift();
+          return { ok: false, error: message.error };
+        }
         const value = pick(message);
-        if (value === undefined && message.bytes === false) {
+        if (value === NOT_BYTES) {
           return {
             ok: false,
             error: new MultiprocError('next message is not bytes: use recv()', 'ERR_MESSAGE_TYPE'),
@@ -343,7 +376,7 @@ export class Connection {
     try {
       this.#decoder.push(chunk);
     } catch (error) {
-      this.destroy(error as Error);
+      this.#fail(error as Error);
     }
   };
 
@@ -382,9 +415,8 @@ export class Connection {
     try {
       value = this.#valueDecoder.decode(payload);
     } catch (error) {
-      if (error instanceof MultiprocError) {
-        // The frame was well formed but names something this process cannot rebuild.
-        value = undefined;
+      if (error instanceof EncodeError && 'partial' in error) {
+        // Read completely (the codec state is intact) but names a handle this process cannot rebuild.
         this.#deliverError(error);
         return;
       }
@@ -405,7 +437,7 @@ export class Connection {
       try {
         this.#handleFrame(kind, payload);
       } catch (error) {
-        this.destroy(error as Error);
+        this.#fail(error as Error);
         return;
       }
     }
@@ -416,7 +448,7 @@ export class Connection {
       this.#onMessage(error);
       return;
     }
-    this.#deliver({ bytes: false, value: error });
+    this.#deliver({ bytes: false, value: undefined, error });
   }
 
   #deliver(message: Message): void {

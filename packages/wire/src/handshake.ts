@@ -80,6 +80,11 @@ export function handshake(
           }
           peerNonce = Buffer.from(m.nonce);
           send({ t: 'proof', digest: digest(authkey, role, peerNonce, ownNonce!) });
+        } else if (m.nonce != null) {
+          // The peer holds a key and will refuse us. Fail now: finishing here would let its
+          // 'failure' frame reach the application as a message on an "authenticated" connection.
+          send({ t: 'failure' });
+          throw new AuthenticationError('peer requires an authkey and this side has none');
         }
       } else if (m.t === 'proof') {
         if (!authkey || !peerNonce) throw new ProtocolError('unexpected proof');

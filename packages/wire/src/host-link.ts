@@ -1,6 +1,6 @@
 import { type Address, parseAddress } from './address.js';
 import { getAuthkey } from './authkey.js';
-import { encodeValue } from './codec.js';
+import { encodeValue, type RevivalError } from './codec.js';
 import { Connection } from './connection.js';
 import { infoToError } from './error-codec.js';
 import { ConnectionClosedError, type RemoteErrorInfo } from './errors.js';
@@ -135,7 +135,9 @@ export class HostLink {
     let conn: Connection;
     try {
       const socket = await connectSocket(address);
-      socket.unref();
+      // Stays referenced until the Connection takes over (it unrefs, then holds per pending request):
+      // requests and casts queued while connecting would otherwise die with a process that has
+      // nothing else to do, before they are even sent.
       socket.on('error', () => {});
       const head = await handshake(socket, 'client', getAuthkey());
       conn = new Connection(socket, { head });
@@ -167,8 +169,19 @@ export class HostLink {
     for (const m of queued) conn.send(m);
   }
 
-  readonly #onMessage = (m: unknown): void => {
+  readonly #onMessage = (message: unknown): void => {
+    // A reply holding a handle this process cannot revive fails that one request (RevivalError).
+    const undecodable = message instanceof Error ? message : null;
+    const m = undecodable ? (undecodable as RevivalError).partial : message;
     if (!Array.isArray(m)) return;
+    if (undecodable && (m[0] === RES || m[0] === ERR)) {
+      const pending = this.#pending.get(m[1] as number);
+      if (!pending) return;
+      this.#pending.delete(m[1] as number);
+      this.#conn?.release();
+      pending.reject(undecodable);
+      return;
+    }
     const type = m[0];
     if (type === RES || type === ERR) {
       const pending = this.#pending.get(m[1] as number);

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { type Address, addressToString, isTcp, listenOptions, parseAddress } from './address.js';
 import { getAuthkey } from './authkey.js';
+import type { RevivalError } from './codec.js';
 import { Connection } from './connection.js';
 import { errorToInfo } from './error-codec.js';
 import { InvalidArgumentError, MultiprocError, ProtocolError } from './errors.js';
@@ -48,6 +49,8 @@ export class Peer {
   }
   /** @internal */
   send(message: unknown[]): void {
+    // A reply that outlives its requester has nobody to go to.
+    if (this.#conn.closed) return;
     this.#conn.send(message);
     if (this.#conn.pendingBytes > MAX_UNREAD_BYTES) {
       this.#conn.destroy(new ProtocolError('peer stopped reading: dropped'));
@@ -69,7 +72,9 @@ let current: Host | null = null;
  * connection per peer. Started on first use; never keeps the process alive.
  */
 export class Host {
-  readonly address: string;
+  /** Resolves once the server is bound; rejects (code ERR_LISTEN) if it cannot be. */
+  readonly ready: Promise<void>;
+  #address: string;
   readonly #server: net.Server;
   readonly #objects = new Map<number, HostedObject>();
   readonly #peers = new Set<Peer>();
@@ -96,12 +101,35 @@ export class Host {
     }
     this.#authkey = options.authkey ? Buffer.from(options.authkey) : getAuthkey();
     this.#server = net.createServer((socket) => this.#onSocket(socket));
+    this.#address = addressToString(address);
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#server.once('listening', () => {
+        // A TCP port 0 is only known once bound, and handles must carry the real one.
+        const bound = this.#server.address();
+        if (bound && typeof bound === 'object') {
+          this.#address = addressToString({ host: bound.address, port: bound.port });
+        }
+        resolve();
+      });
+      this.#server.once('error', (error) =>
+        reject(
+          new MultiprocError(`cannot listen on ${this.#address}: ${error.message}`, 'ERR_LISTEN', {
+            cause: error,
+          }),
+        ),
+      );
+    });
+    this.ready.catch(() => {});
     this.#server.on('error', () => {});
     // Binding a Unix socket is synchronous, so the address is usable at once.
     this.#server.listen(listenOptions(address, 511));
     this.#server.unref();
     if (!isTcp(address)) chmodSync(address, 0o600);
-    this.address = addressToString(address);
+  }
+
+  /** Where other processes reach this host: a socket path, or `tcp://host:port` (final once `ready`). */
+  get address(): string {
+    return this.#address;
   }
 
   register(object: HostedObject): number {
@@ -170,6 +198,13 @@ export class Host {
   }
 
   #onMessage(peer: Peer, conn: Connection, m: unknown): void {
+    if (m instanceof Error && Array.isArray((m as RevivalError).partial)) {
+      // Arguments holding a handle this process cannot revive: that request fails, the link stays.
+      const [type, reqId, objectId] = (m as RevivalError).partial as unknown[];
+      if (type === REQ && typeof reqId === 'number') peer.send([ERR, reqId, errorToInfo(m)]);
+      else if (type === CAST) peer.push(typeof objectId === 'number' ? objectId : 0, 'error', errorToInfo(m));
+      return;
+    }
     if (!Array.isArray(m)) {
       conn.destroy(new ProtocolError('host message must be an array'));
       return;
@@ -193,7 +228,12 @@ export class Host {
         peer.send(ok ? [RES, reqId, value] : [ERR, reqId, errorToInfo(value)]);
       } catch (error) {
         // The reply itself could not be encoded: tell the requester why.
-        if (ok) peer.send([ERR, reqId, errorToInfo(error)]);
+        if (!ok) return;
+        try {
+          peer.send([ERR, reqId, errorToInfo(error)]);
+        } catch {
+          // The requester went away meanwhile.
+        }
       }
     };
     const object = this.#resolve(objectId, op, args);

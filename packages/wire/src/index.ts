@@ -1,7 +1,14 @@
 export { abortError, checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
 export { type Address, addressToString, parseAddress } from './address.js';
 export { getAuthkey, setAuthkey, toAuthkey } from './authkey.js';
-export { Decoder, decodeValue, Encoder, encodeValue, encodeValueWithModules } from './codec.js';
+export {
+  Decoder,
+  decodeValue,
+  Encoder,
+  encodeValue,
+  encodeValueWithModules,
+  type RevivalError,
+} from './codec.js';
 export { Connection, type ConnectionOptions } from './connection.js';
 export { errorToInfo, infoToError } from './error-codec.js';
 export * from './errors.js';
@@ -21,3 +28,6 @@ export { Client, type ClientOptions, Listener, type ListenerOptions } from './li
 export { ensureModules, markModuleLoaded } from './module-loader.js';
 export { privateDir, removePrivateDir } from './private-dir.js';
 export { SharedObject } from './shared-object.js';
+export { ATTACH } from './messages.js';
+export { connectSocket } from './listener.js';
+export { handshake } from './handshake.js';

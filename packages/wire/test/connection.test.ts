@@ -1,7 +1,9 @@
-import { AuthenticationError, Client, Listener } from '@multiproc/wire';
-import { afterEach, describe, expect, it } from 'vitest';
+import { AuthenticationError, Client, Listener, removePrivateDir } from '@multiproc/wire';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const open: Array<{ close(): void }> = [];
+// The private socket dir is removed at process exit, which a vitest worker may never reach.
+afterAll(removePrivateDir);
 afterEach(() => {
   for (const o of open.splice(0)) o.close();
 });

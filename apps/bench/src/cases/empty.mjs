@@ -1,0 +1,1 @@
+// Intentionally empty: the bare child_process.fork anchor.

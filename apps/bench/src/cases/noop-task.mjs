@@ -1,0 +1,3 @@
+import { task } from '@multiproc/process';
+
+export const noop = task(import.meta.url, () => {});

@@ -1,0 +1,46 @@
+// W1: sequential start+join of a no-op, K times; prints ms/process.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { params, report } from './_report.mjs';
+
+const { system, count, spares } = params();
+const EMPTY = fileURLToPath(new URL('./empty.mjs', import.meta.url));
+
+if (system === 'fork') {
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const child = fork(EMPTY, [], { stdio: 'ignore' });
+    try {
+      await once(child, 'exit');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }
+  report((performance.now() - t0) / count);
+} else {
+  const { Process, setStartMethod, stopSpares } = await import('@multiproc/process');
+  const { noop } = await import('./noop-task.mjs');
+  if (system === 'warm' || system === 'warm-prestarted') {
+    setStartMethod('warm', spares ? { spares } : {});
+    if (system === 'warm-prestarted') {
+      // Let the spares finish booting before timing: measures a start that
+      // finds its spare ready. Not a timed check, only settling.
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  }
+  const started = [];
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const p = new Process({ target: noop });
+      started.push(p);
+      await p.start();
+      await p.join();
+    }
+    report((performance.now() - t0) / count);
+  } finally {
+    for (const p of started) if (p.isAlive()) p.kill();
+    stopSpares();
+  }
+}

@@ -1,0 +1,3 @@
+export default function inc(x) {
+  return x + 1;
+}

@@ -1,0 +1,44 @@
+"""W2 anchor: mp.Pipe one-way small ints (msgs/s) and ping-pong (us/RT)."""
+import multiprocessing as mp
+import time
+
+from _report import params, report
+
+
+def sink(conn, n):
+    for _ in range(n):
+        conn.recv()
+    conn.send("done")
+
+
+def echo(conn, n):
+    conn.send("ready")
+    for _ in range(n):
+        conn.send(conn.recv())
+
+
+if __name__ == "__main__":
+    p = params()
+    ctx = mp.get_context("fork")
+    n = p["n"]
+    a, b = ctx.Pipe()
+    child = ctx.Process(target=echo if p["mode"] == "rtt" else sink, args=(b, n))
+    child.start()
+    try:
+        if p["mode"] == "rtt":
+            a.recv()
+            t0 = time.perf_counter()
+            for i in range(n):
+                a.send(i)
+                a.recv()
+            report((time.perf_counter() - t0) * 1e6 / n)
+        else:
+            t0 = time.perf_counter()
+            for i in range(n):
+                a.send(i)
+            a.recv()
+            report(n / (time.perf_counter() - t0))
+    finally:
+        child.join(5)
+        if child.is_alive():
+            child.kill()

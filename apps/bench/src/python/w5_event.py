@@ -1,0 +1,33 @@
+"""W5 anchor: mp.Event ping-pong between two processes -> us per
+set->wake cycle (two wakes: there and back)."""
+import multiprocessing as mp
+import time
+
+from _report import params, report
+
+
+def pong(ping, pong_ev, n):
+    for _ in range(n):
+        ping.wait()
+        ping.clear()
+        pong_ev.set()
+
+
+if __name__ == "__main__":
+    p = params()
+    ctx = mp.get_context("fork")
+    n = p["n"]
+    a, b = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=pong, args=(a, b, n))
+    child.start()
+    try:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            a.set()
+            b.wait()
+            b.clear()
+        report((time.perf_counter() - t0) * 1e6 / n)
+    finally:
+        child.join(5)
+        if child.is_alive():
+            child.kill()

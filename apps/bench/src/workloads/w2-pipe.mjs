@@ -1,0 +1,53 @@
+// W2: Pipe one-way small ints and ping-pong RTT.
+import { nodeCase, packageExport, pyCase, withPinned } from '../lib.mjs';
+
+export default {
+  id: 'W2',
+  async cases(ctx) {
+    const n = ctx.quick ? 2000 : 200_000;
+    const rt = ctx.quick ? 200 : 20_000;
+    const one = { workload: `W2 Pipe one-way, ${n} ints`, unit: 'msgs/s', better: 'higher' };
+    const rtt = { workload: `W2 Pipe ping-pong RTT (${rt})`, unit: 'us/RT', better: 'lower' };
+    const mp = await packageExport('@multiproc/pipe', 'Pipe');
+    // TODO(pipe): when @multiproc/pipe exports Pipe, add src/cases/pipe.mjs
+    // (two children joined by Pipe(), one-way and echo, 'ready' before t0).
+    const mpWhy = mp.ok ? 'skipped: TODO src/cases/pipe.mjs' : mp.why;
+    const rows = [];
+    for (const [w, mode, size] of [
+      [one, 'oneway', n],
+      [rtt, 'rtt', rt],
+    ]) {
+      const pin = (c) => (mode === 'rtt' ? withPinned(ctx, c) : [c]);
+      rows.push(
+        ...pin({ ...w, system: 'multiproc Pipe', multiproc: true, skip: mpWhy }),
+        ...pin(
+          nodeCase({ ...w, system: "Node IPC fork (serialization 'json')" }, 'ipc.mjs', {
+            serialization: 'json',
+            mode,
+            n: size,
+          }),
+        ),
+        ...pin(
+          nodeCase({ ...w, system: "Node IPC fork (serialization 'advanced')" }, 'ipc.mjs', {
+            serialization: 'advanced',
+            mode,
+            n: size,
+          }),
+        ),
+        ...pin(
+          nodeCase(
+            {
+              ...w,
+              system: 'ceiling: Node UDS + msgpackr frames, 1 Buffer/tick',
+              note: mode === 'rtt' ? '' : 'batch 1024',
+            },
+            'uds.mjs',
+            { mode, n: size, kind: 'int', batch: 1024 },
+          ),
+        ),
+        ...pin(pyCase(ctx, { ...w, system: 'Python mp.Pipe (fork)' }, 'w2_pipe.py', { mode, n: size })),
+      );
+    }
+    return rows;
+  },
+};

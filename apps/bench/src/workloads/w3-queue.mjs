@@ -1,0 +1,85 @@
+// W3: Queue 1->1, 1->2, 2->1 small ints; 1->1 64 KiB Buffers; JoinableQueue.
+import { nodeCase, packageExport, pyCase } from '../lib.mjs';
+
+export default {
+  id: 'W3',
+  async cases(ctx) {
+    const n = ctx.quick ? 2000 : 200_000;
+    const nb = ctx.quick ? 20 : 2000;
+    const nj = ctx.quick ? 2000 : 100_000;
+    const q = await packageExport('@multiproc/queue', 'Queue');
+    const jq = await packageExport('@multiproc/joinable-queue', 'JoinableQueue');
+    // TODO(queue): when @multiproc/queue exports Queue, add src/cases/queue.mjs
+    // (producers/consumers as multiproc Processes; count items, no loss).
+    const qWhy = q.ok ? 'skipped: TODO src/cases/queue.mjs' : q.why;
+    const jqWhy = jq.ok ? 'skipped: TODO src/cases/joinable-queue.mjs' : jq.why;
+    const rows = [];
+    for (const [producers, consumers] of [
+      [1, 1],
+      [1, 2],
+      [2, 1],
+    ]) {
+      const w = {
+        workload: `W3 Queue ${producers}->${consumers}, ${n} ints`,
+        unit: 'items/s',
+        better: 'higher',
+      };
+      rows.push({ ...w, system: 'multiproc Queue', multiproc: true, skip: qWhy });
+      if (producers === 1 && consumers === 1)
+        rows.push(
+          nodeCase(
+            { ...w, system: 'ceiling: Node UDS + msgpackr frames, 1 Buffer/tick', note: 'batch 1024' },
+            'uds.mjs',
+            {
+              mode: 'oneway',
+              n,
+              kind: 'int',
+              batch: 1024,
+            },
+          ),
+        );
+      rows.push(
+        pyCase(ctx, { ...w, system: 'Python mp.Queue (fork)' }, 'w3_queue.py', {
+          mode: 'queue',
+          n,
+          producers,
+          consumers,
+        }),
+      );
+    }
+    const wb = { workload: `W3 Queue 1->1, ${nb} x 64 KiB`, unit: 'MB/s', better: 'higher' };
+    rows.push(
+      { ...wb, system: 'multiproc Queue', multiproc: true, skip: qWhy },
+      nodeCase(
+        { ...wb, system: 'ceiling: Node UDS + msgpackr frames, 1 Buffer/tick', note: 'batch 16' },
+        'uds.mjs',
+        {
+          mode: 'oneway',
+          n: nb,
+          kind: 'buf64k',
+          batch: 16,
+        },
+      ),
+      pyCase(ctx, { ...wb, system: 'Python mp.Queue (fork)' }, 'w3_queue.py', {
+        mode: 'queue',
+        n: nb,
+        producers: 1,
+        consumers: 1,
+        kind: 'buf64k',
+      }),
+    );
+    const wj = {
+      workload: `W3 JoinableQueue put/get+taskDone/join, ${nj} ints`,
+      unit: 'items/s',
+      better: 'higher',
+    };
+    rows.push(
+      { ...wj, system: 'multiproc JoinableQueue', multiproc: true, skip: jqWhy },
+      pyCase(ctx, { ...wj, system: 'Python mp.JoinableQueue (fork)' }, 'w3_queue.py', {
+        mode: 'joinable',
+        n: nj,
+      }),
+    );
+    return rows;
+  },
+};

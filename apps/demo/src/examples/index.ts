@@ -1,0 +1,17 @@
+import { echoClient } from '../echo-client.js';
+import { echoServer } from '../echo-server.js';
+import type { Example } from '../example.js';
+import { daemon } from './daemon.js';
+import { echo } from './echo.js';
+import { event } from './event.js';
+import { join } from './join.js';
+import { logging } from './logging.js';
+import { memory } from './memory.js';
+import { subclass } from './subclass.js';
+import { terminate } from './terminate.js';
+
+/** Every example the tour runs, in order. */
+export const tourExamples: Example[] = [join, daemon, terminate, logging, subclass, memory, event, echo];
+
+/** Every subcommand (besides tour). */
+export const examples: Example[] = [...tourExamples, echoServer, echoClient];

@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  ConnectionClosedError,
+  Host,
+  type HostedObject,
+  HostLink,
+  InvalidArgumentError,
+  QueueEmptyError,
+  removePrivateDir,
+  setAuthkey,
+} from '@multiproc/wire';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Child, reapChildren, within } from './helpers.js';
+
+const KEY = randomBytes(32);
+const KEY_HEX = KEY.toString('hex');
+
+// The private socket dir is removed at process exit, which a vitest worker may never reach.
+afterAll(removePrivateDir);
+afterEach(reapChildren);
+
+type Outcome = { ok: boolean; value?: any; error?: any };
+
+/** Runs `plan` in a real child process against this process's host; returns one outcome per step. */
+async function runPlan(plan: object[]): Promise<Outcome[]> {
+  const child = new Child('host-client.mjs', [Host.current().address, KEY_HEX, JSON.stringify(plan)]);
+  const outcomes = await child.json<Outcome[]>(15_000);
+  expect(await within(child.exited, 10_000, 'child exit')).toEqual({ code: 0, signal: null });
+  return outcomes;
+}
+
+const notes: unknown[] = [];
+let noted: (() => void) | null = null;
+let id = 0;
+
+function explodeInOwner(): never {
+  throw Object.assign(new Error('kaboom', { cause: new RangeError('underneath') }), {
+    name: 'CustomError',
+    code: 'E_CUSTOM',
+  });
+}
+
+const object: HostedObject = {
+  handle(op, args, ctx) {
+    switch (op) {
+      case 'echo':
+        return args;
+      case 'add':
+        return Promise.resolve((args[0] as number) + (args[1] as number));
+      case 'fail':
+        return explodeInOwner();
+      case 'failAsync':
+        return Promise.reject(new TypeError('async failure'));
+      case 'empty':
+        throw new QueueEmptyError();
+      case 'unsendable':
+        return () => 'a function cannot be a reply';
+      case 'note':
+        notes.push(args[0]);
+        noted?.();
+        return undefined;
+      case 'waitForCancel':
+        return new Promise((resolve) => ctx.signal?.addEventListener('abort', () => resolve('cancelled')));
+      case 'pushMe':
+        ctx.peer.push(id, 'tick', args[0]);
+        return 'pushed';
+      default:
+        throw new Error(`unknown op ${op}`);
+    }
+  },
+};
+
+beforeAll(() => {
+  // Children get the same key on argv, as a Process child inherits its parent's authkey.
+  setAuthkey(KEY);
+  id = Host.current().register(object);
+});
+
+describe('Host + HostLink across real processes', () => {
+  it('serves requests from a child: replies, async replies, pushes and cancels', async () => {
+    const [echo, add, push, cancel] = await runPlan([
+      { do: 'request', id, op: 'echo', args: [1, 'two', { three: [3] }] },
+      { do: 'request', id, op: 'add', args: [2, 40] },
+      { do: 'push', id, op: 'pushMe', args: [{ n: 7 }] },
+      { do: 'request', id, op: 'waitForCancel', abortAfter: 20 },
+    ]);
+    expect(echo).toEqual({ ok: true, value: [1, 'two', { three: [3] }] });
+    expect(add).toEqual({ ok: true, value: 42 });
+    expect(push).toEqual({ ok: true, value: { reply: 'pushed', push: { event: 'tick', value: { n: 7 } } } });
+    // The cancel reached the owner: ctx.signal aborted and the handler's answer still came back.
+    expect(cancel).toEqual({ ok: true, value: 'cancelled' });
+  });
+
+  it('turns errors raised in the owner into RemoteError with the remote name, message, code and stack', async () => {
+    const [fail, failAsync, empty, unsendable] = await runPlan([
+      { do: 'request', id, op: 'fail' },
+      { do: 'request', id, op: 'failAsync' },
+      { do: 'request', id, op: 'empty' },
+      { do: 'request', id, op: 'unsendable' },
+    ]);
+    expect(fail!.ok).toBe(false);
+    expect(fail!.error).toMatchObject({ isRemoteError: true, message: 'kaboom', code: 'E_CUSTOM' });
+    expect(fail!.error.remote).toMatchObject({
+      name: 'CustomError',
+      message: 'kaboom',
+      code: 'E_CUSTOM',
+      cause: { name: 'RangeError', message: 'underneath' },
+    });
+    expect(fail!.error.remote.stack).toContain('explodeInOwner');
+    expect(fail!.error.stack).toContain('explodeInOwner');
+    expect(fail!.error.stack).toContain('raised in another process');
+    expect(failAsync!.error).toMatchObject({
+      isRemoteError: true,
+      code: 'ERR_REMOTE',
+      message: 'async failure',
+    });
+    expect(failAsync!.error.remote.name).toBe('TypeError');
+    // multiproc's own errors keep their class.
+    expect(empty!.error).toMatchObject({
+      name: 'QueueEmptyError',
+      code: 'ERR_QUEUE_EMPTY',
+      isRemoteError: false,
+    });
+    // A reply that cannot be encoded comes back as the owner's EncodeError.
+    expect(unsendable!.error).toMatchObject({
+      name: 'EncodeError',
+      code: 'ERR_UNSERIALIZABLE',
+      isEncodeError: true,
+    });
+  });
+
+  it('answers an unknown object id with ERR_NO_SUCH_OBJECT', async () => {
+    const [missing, stillWorks] = await runPlan([
+      { do: 'request', id: 987654, op: 'echo' },
+      { do: 'request', id, op: 'echo', args: ['ok'] },
+    ]);
+    expect(missing!.error).toMatchObject({
+      name: 'MultiprocError',
+      code: 'ERR_NO_SUCH_OBJECT',
+      isMultiprocError: true,
+    });
+    expect(stillWorks).toEqual({ ok: true, value: ['ok'] });
+  });
+
+  it('throws EncodeError synchronously from a cast with an unencodable arg, connected or not', async () => {
+    notes.length = 0;
+    const arrived = new Promise<void>((resolve) => {
+      noted = () => notes.length === 1 && resolve();
+    });
+    const steps = await runPlan([
+      { do: 'cast', id, op: 'note', args: ['first'], withFunction: true }, // before the link is connected
+      { do: 'request', id, op: 'echo', args: ['connected'] },
+      { do: 'cast', id, op: 'note', args: [{ shape: 'recorded' }], withFunction: true }, // after: resets records
+      { do: 'cast', id, op: 'note', args: [{ shape: 'recorded' }] },
+      { do: 'request', id, op: 'echo', args: [{ shape: 'recorded' }] },
+    ]);
+    for (const i of [0, 2]) {
+      expect(steps[i]).toMatchObject({
+        ok: false,
+        error: { isEncodeError: true, code: 'ERR_UNSERIALIZABLE' },
+      });
+    }
+    expect(steps[3]).toEqual({ ok: true });
+    expect(steps[4]).toEqual({ ok: true, value: [{ shape: 'recorded' }] });
+    await within(arrived, 5000, 'the good cast');
+    expect(notes).toEqual([{ shape: 'recorded' }]);
+  });
+
+  it('rejects pending requests with ConnectionClosedError when the host’s process is SIGKILLed', async () => {
+    const child = new Child('host-server.mjs', [KEY_HEX]);
+    const { address, id: remoteId } = await child.json<{ address: string; id: number }>();
+    const link = HostLink.to(address);
+    expect(await within(link.request(remoteId, 'ping', []), 5000, 'ping')).toBe('pong');
+    const pending = [1, 2, 3].map(() => link.request(remoteId, 'hang', []).catch((e: unknown) => e));
+    const closed = new Promise<Error>((resolve) => link.onClose(resolve));
+    await child.kill('SIGKILL');
+    for (const error of await within(Promise.all(pending), 5000, 'pending requests')) {
+      expect(error).toBeInstanceOf(ConnectionClosedError);
+      expect(error).toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });
+    }
+    expect(await within(closed, 5000, 'onClose')).toBeInstanceOf(ConnectionClosedError);
+    expect(link.closed).toBe(true);
+    await expect(link.request(remoteId, 'ping', [])).rejects.toBeInstanceOf(ConnectionClosedError);
+    expect(() => link.cast(remoteId, 'ping', [])).toThrow(ConnectionClosedError);
+    // A fresh link to the dead address fails too, rather than hanging.
+    await expect(HostLink.to(address).request(remoteId, 'ping', [])).rejects.toBeInstanceOf(
+      ConnectionClosedError,
+    );
+  });
+
+  it('an idle host and link never keep a process alive; the private dir is removed at exit', async () => {
+    const child = new Child('idle-host.mjs', []);
+    const { address, reply } = await child.json<{ address: string; reply: string }>();
+    expect(reply).toBe('pong');
+    expect(await within(child.exited, 10_000, 'child exit')).toEqual({ code: 0, signal: null });
+    expect(existsSync(dirname(address))).toBe(false);
+  });
+
+  it('serves TCP when asked: requires an authkey, and reports the bound port once ready', async () => {
+    expect(() => new Host({ address: { host: '127.0.0.1', port: 0 } })).toThrow(InvalidArgumentError);
+    const host = new Host({ address: { host: '127.0.0.1', port: 0 }, authkey: KEY });
+    try {
+      await host.ready;
+      expect(host.address).toMatch(/^tcp:\/\/127\.0\.0\.1:[1-9]\d*$/);
+      const tcpId = host.register({ handle: (op, args) => [op, ...args] });
+      expect(await within(HostLink.to(host.address).request(tcpId, 'over', ['tcp']), 5000, 'tcp')).toEqual([
+        'over',
+        'tcp',
+      ]);
+    } finally {
+      host.close();
+    }
+  });
+});
