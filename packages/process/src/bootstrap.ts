@@ -10,6 +10,7 @@ import {
   setRecordForwarder,
 } from '@multiproc/logging';
 import { decodeValue, ensureModules, setAuthkey } from '@multiproc/wire';
+import type { Delivery } from './bootstrap-entry.cjs';
 import { setSelf } from './identity.js';
 import { watchParent } from './parent-watch.js';
 import { restoreBuild } from './process-rebuild.js';
@@ -23,7 +24,6 @@ import { importOrThrow } from './target.js';
  */
 const log = getLogger();
 let name = 'Process';
-let exiting = false;
 
 // The parent decides what Ctrl-C means; children do not each print a traceback (bpo-8296).
 process.on('SIGINT', () => {});
@@ -32,28 +32,47 @@ process.on('uncaughtException', (error) => fail(error));
 process.on('unhandledRejection', (reason) => fail(reason));
 
 const handles: net.Socket[] = [];
+const releases: (() => void)[] = [];
 let payload: StartPayload | null = null;
-const spareTimer: NodeJS.Timeout | null = null;
 
-process.channel?.unref();
+// Until the payload is here, the IPC channel is all this process waits for
+// (a warm spare can wait long), so it must hold the event loop; it is
+// unref'd at start, so the child ends when its target is done.
+process.channel?.ref();
 // A spare whose parent goes away has nothing to do.
 process.on('disconnect', () => {
   if (payload === null) process.exit(0);
 });
 
-process.on('message', (message: { type: string; payload?: StartPayload }, handle?: net.Socket) => {
+function onMessage(
+  message: { type?: string; payload?: StartPayload; unread?: Uint8Array },
+  handle: net.Socket | undefined,
+  release: () => void,
+): void {
   if (message?.type === 'handle' && handle) {
+    // Bytes the parent had read before the hand-over come first.
+    if (message.unread?.length) handle.unshift(Buffer.from(message.unread));
     handles.push(handle);
+    releases.push(release);
     maybeStart();
   } else if (message?.type === 'start' && message.payload) {
     payload = message.payload;
     maybeStart();
   }
-});
+}
+
+// Messages come through bootstrap-entry.cjs, which listened before this module loaded.
+(
+  (globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.messages')] as (
+    fn: Delivery,
+  ) => void
+)(onMessage as Delivery);
+// The parent went away before anything came: this process has nothing to do.
+if (payload === null && !process.connected) process.exit(0);
 
 function maybeStart(): void {
   if (payload === null || handles.length < payload.handles) return;
-  if (spareTimer) clearTimeout(spareTimer);
+  process.channel?.unref();
   const p = payload;
   run(p).catch(fail);
 }
@@ -73,20 +92,24 @@ async function run(p: StartPayload): Promise<void> {
   const exports = await importOrThrow(p.target.module);
   const fn = exports[p.target.name];
   log.info('child process calling self.run()');
-  if (p.mode === 'run') {
-    const self = restoreBuild(fn, p, decodeValue);
-    await (self as { run(): unknown }).run();
-  } else {
-    await (fn as (...a: unknown[]) => unknown)(...args);
-  }
+  const result =
+    p.mode === 'run'
+      ? (restoreBuild(fn, p, decodeValue) as { run(): unknown }).run()
+      : (fn as (...a: unknown[]) => unknown)(...args);
+  // The target's synchronous part has attached its listeners: replay held connections.
+  for (const release of releases) release();
+  await result;
 }
 
 function forward(record: LogRecord): void {
-  if (exiting || !process.connected) {
-    // At exit the IPC channel can no longer deliver: print the whole line ourselves.
+  if (!process.connected) {
+    // The parent is gone: print the whole line ourselves.
     if (isLoggingToStderr()) writeSync(2, `${formatRecord(record)}\n`);
     return;
   }
+  // Also at process.exit(): libuv writes a small message to the empty IPC
+  // pipe at once, so the exit records reach the parent's handlers, in order
+  // after the earlier ones (printing them here would put them out of order).
   process.send?.({ type: 'log', record });
 }
 
@@ -99,7 +122,6 @@ function onBeforeExit(): void {
 }
 
 function onExit(code: number): void {
-  exiting = true;
   if (!shutdownLogged) {
     shutdownLogged = true;
     log.info('process shutting down');

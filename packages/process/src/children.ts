@@ -32,7 +32,10 @@ function installHooks(): void {
       child.kill('SIGTERM');
     }
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => onSignal(signal));
+  // Prepended so it runs before the program's own listeners: a `once` listener
+  // is removed before it runs, and would otherwise look like no listener at all.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.prependListener(signal, () => onSignal(signal));
 }
 
 /**

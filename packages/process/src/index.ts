@@ -9,8 +9,10 @@ export {
   TimeoutError,
 } from '@multiproc/wire';
 export { activeChildren } from './children.js';
+export { type Context, getContext } from './context.js';
 export { cpuCount } from './cpu.js';
 export { currentProcess, type ParentInfo, type ProcessInfo, parentProcess } from './identity.js';
 export { getStartMethod, type StartMethod, setStartMethod, stopSpares } from './launcher.js';
-export { Process, type ProcessOptions } from './process.js';
-export { type TargetReference, type TaskFunction, task } from './task.js';
+export type { ProcessOptions } from './options.js';
+export { Process } from './process.js';
+export { TASK, type TargetReference, type TaskFunction, task } from './task.js';

@@ -1,11 +1,11 @@
 import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '@multiproc/wire';
-import type { OsHandle, StartPayload } from './start-payload.js';
+import { closeParentCopy, type OsHandle, type StartPayload, takeUnread } from './start-payload.js';
 
 export type StartMethod = 'spawn' | 'warm';
 
-const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.js', import.meta.url));
+const BOOTSTRAP = fileURLToPath(new URL('./bootstrap-entry.cjs', import.meta.url));
 const DEFAULT_STDIO: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
 
 let globalMethod: StartMethod = 'spawn';
@@ -64,7 +64,7 @@ export interface LaunchOptions {
 export function launch(
   method: StartMethod,
   options: LaunchOptions,
-): { child: ChildProcess; sendStart: (payload: StartPayload, handles: OsHandle[]) => void } {
+): { child: ChildProcess; sendStart: (payload: StartPayload, handles: OsHandle[]) => Promise<void> } {
   const usesDefaults =
     options.env === undefined && options.execArgv === undefined && options.stdio === undefined;
   let child: ChildProcess | undefined;
@@ -85,10 +85,25 @@ export function launch(
   return {
     child: started,
     sendStart(payload, handles) {
-      for (const handle of handles) started.send({ type: 'handle' }, handle as never);
-      started.send({ type: 'start', payload });
+      for (const handle of handles) {
+        started.send({ type: 'handle', unread: takeUnread(handle) }, handle as never, () =>
+          closeParentCopy(handle),
+        );
+      }
+      // Resolve once the payload is written to the channel: the child reads it
+      // even if this process dies right after start() (a non-daemon then runs
+      // on as an orphan, as in Python). A send error means the child died; its
+      // exit code tells.
+      return new Promise((resolve) => started.send({ type: 'start', payload }, () => resolve()));
     },
   };
+}
+
+/** stdin is /dev/null as in Python; fd 3 is the IPC channel. */
+export function stdioFor(stdio: 'inherit' | 'pipe' | 'ignore' | undefined): StdioOptions {
+  if (stdio === 'pipe') return ['ignore', 'pipe', 'pipe', 'ipc'];
+  if (stdio === 'ignore') return ['ignore', 'ignore', 'ignore', 'ipc'];
+  return DEFAULT_STDIO;
 }
 
 function isDefaultStdio(options: LaunchOptions): boolean {

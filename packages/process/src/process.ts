@@ -1,4 +1,4 @@
-import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { getLogger, getLoggingConfig, handleRemoteRecord, type LogRecord } from '@multiproc/logging';
@@ -12,29 +12,10 @@ import {
 } from '@multiproc/wire';
 import { trackChild } from './children.js';
 import { currentName, currentProcess, nextIdentity } from './identity.js';
-import { launch, type StartMethod, startMethodFor } from './launcher.js';
+import { launch, startMethodFor, stdioFor } from './launcher.js';
+import { checkOptions, type ProcessOptions } from './options.js';
 import { encodeArgs, type StartPayload } from './start-payload.js';
-import { type ResolvedTarget, resolveTarget } from './target.js';
-import type { TargetReference, TaskFunction } from './task.js';
-
-export interface ProcessOptions {
-  /** A `task()` function, or `{ module, name }` of an exported function. Omit when a subclass overrides `run()`. */
-  target?: TaskFunction | TargetReference;
-  /** Arguments for the target: encodable values, multiproc handles, and at the top level `net.Socket`/`net.Server` (sent as OS handles). @default [] */
-  args?: readonly unknown[];
-  /** @default `Process-N` (`<ClassName>-N` for a subclass; `N:M` when nested, as in Python) */
-  name?: string;
-  /** A daemon is ended when its parent ends, and cannot have children. @default the current process's daemon flag */
-  daemon?: boolean;
-  /** Environment of the child. @default process.env */
-  env?: NodeJS.ProcessEnv;
-  /** Node flags of the child; the parent's by default, so tsx and other loaders carry over. @default process.execArgv */
-  execArgv?: string[];
-  /** 'inherit' shares the parent's stdout/stderr; 'pipe' exposes `stdout`/`stderr`. stdin is always /dev/null, as in Python. @default 'inherit' */
-  stdio?: 'inherit' | 'pipe' | 'ignore';
-  /** 'spawn' starts a fresh Node process; 'warm' hands the target to a spare started ahead of time. @default the global setStartMethod() value, 'spawn' */
-  startMethod?: StartMethod;
-}
+import { type ResolvedTarget, resolveClass, resolveTarget } from './target.js';
 
 const STATE = Symbol('multiproc.process.state');
 
@@ -51,6 +32,8 @@ interface State {
   exited: Promise<void>;
   markExited: () => void;
   isSelf: boolean;
+  /** Pending join() calls: while any, the child's handle is ref'd. */
+  joining: number;
 }
 
 const log = getLogger();
@@ -65,42 +48,17 @@ export class Process {
   declare [STATE]: State;
 
   constructor(options: ProcessOptions = {}) {
-    if (
-      options.target !== undefined &&
-      typeof options.target !== 'function' &&
-      typeof options.target !== 'object'
-    ) {
-      throw new InvalidArgumentError('target must be a task() function or { module, name }');
-    }
-    if (options.name !== undefined && typeof options.name !== 'string')
-      throw new InvalidArgumentError('name must be a string');
-    if (options.args !== undefined && !Array.isArray(options.args))
-      throw new InvalidArgumentError('args must be an array');
-    if (options.stdio !== undefined && !['inherit', 'pipe', 'ignore'].includes(options.stdio)) {
-      throw new InvalidArgumentError(`unknown stdio '${String(options.stdio)}'`);
-    }
-    startMethodFor(options.startMethod);
+    checkOptions(options);
     const identity = nextIdentity();
     const className = new.target.name === 'Process' ? 'Process' : new.target.name;
-    let markExited!: () => void;
-    const exited = new Promise<void>((r) => (markExited = r));
-    Object.defineProperty(this, STATE, {
-      enumerable: false,
-      writable: true,
-      value: {
-        options,
-        name: options.name ?? `${className}-${identity.join(':')}`,
-        daemon: options.daemon ?? currentProcess().daemon,
-        identity,
-        started: false,
-        closed: false,
-        child: null,
-        pid: undefined,
-        exitCode: null,
-        exited,
-        markExited,
-        isSelf: false,
-      } satisfies State,
+    setState(this, {
+      options,
+      name: options.name ?? `${className}-${identity.join(':')}`,
+      daemon: options.daemon ?? currentProcess().daemon,
+      identity,
+      started: false,
+      pid: undefined,
+      isSelf: false,
     });
   }
 
@@ -116,19 +74,19 @@ export class Process {
     return this[STATE].daemon;
   }
   set daemon(value: boolean) {
-    const s = this.#open();
+    const s = openState(this);
     if (s.started) throw new ProcessStateError('process has already started');
     s.daemon = Boolean(value);
   }
 
   /** The OS pid once started. */
   get pid(): number | undefined {
-    return this.#open().pid;
+    return openState(this).pid;
   }
 
   /** `null` until the process has ended; then 0, the exit status, or `-signal` (SIGTERM -> -15). */
   get exitCode(): number | null {
-    return this.#open().exitCode;
+    return openState(this).exitCode;
   }
 
   get authkey(): Buffer {
@@ -149,7 +107,7 @@ export class Process {
   }
 
   async start(): Promise<void> {
-    const s = this.#open();
+    const s = openState(this);
     if (s.isSelf) throw new ProcessStateError('can only start a process object created by current process');
     if (s.started) throw new ProcessStateError('cannot start a process twice');
     if (currentProcess().daemon)
@@ -164,7 +122,7 @@ export class Process {
         daemon: s.daemon,
       });
       this.#attach(child);
-      sendStart(payload.payload, payload.handles);
+      await sendStart(payload.payload, payload.handles);
       log.debug('started process %s (pid %d)', s.name, child.pid);
     } catch (error) {
       s.started = s.child !== null;
@@ -174,41 +132,52 @@ export class Process {
 
   /** Wait for the process to end. Resolves on timeout too: check `isAlive()`, as in Python. */
   async join(options: WaitOptions = {}): Promise<void> {
-    const s = this.#open();
+    const s = openState(this);
     if (!s.started) throw new ProcessStateError('can only join a started process');
     if (s.isSelf) throw new ProcessStateError('can only join a child process');
     if (s.exitCode !== null) return;
-    await waitWithDeadline<void>(
-      options,
-      (resolve) => {
-        s.exited.then(() => resolve());
-        return () => {};
-      },
-      () => undefined,
-    );
+    // A daemon's handle is unref'd so that it never keeps the parent alive,
+    // but a pending join must: otherwise `await daemon.join()` lets the
+    // parent's event loop run dry and exit (Node's code 13) before the daemon ends.
+    s.joining++;
+    s.child?.ref();
+    try {
+      await waitWithDeadline<void>(
+        options,
+        (resolve) => {
+          s.exited.then(() => resolve());
+          return () => {};
+        },
+        () => undefined,
+      );
+    } finally {
+      if (--s.joining === 0 && s.daemon) s.child?.unref();
+    }
   }
 
   isAlive(): boolean {
-    const s = this.#open();
+    const s = openState(this);
     if (s.isSelf) return true;
     return s.started && s.child !== null && s.exitCode === null;
   }
 
   /** Send SIGTERM. No-op once the process has ended. */
   terminate(): void {
-    this.#signal('SIGTERM');
+    sendSignal(this, 'SIGTERM');
   }
 
   /** Send SIGKILL. No-op once the process has ended. */
   kill(): void {
-    this.#signal('SIGKILL');
+    sendSignal(this, 'SIGKILL');
   }
 
   /** Release the object; any use afterwards is a ProcessStateError. */
   close(): void {
     const s = this[STATE];
     if (s.closed) return;
-    if (s.started && s.exitCode === null) {
+    // SPEC section 3: close() before start() is a lifecycle error (Python allows it).
+    if (!s.started) throw new ProcessStateError('cannot close a process that was not started');
+    if (s.exitCode === null) {
       throw new ProcessStateError(
         'Cannot close a process while it is still running. You should first call join() or terminate().',
       );
@@ -228,22 +197,6 @@ export class Process {
     return `<${this.constructor.name} name='${s.name}'${s.pid ? ` pid=${s.pid}` : ''} parent=${process.pid} ${status}${s.daemon ? ' daemon' : ''}>`;
   }
 
-  #open(): State {
-    const s = this[STATE];
-    if (s.closed) throw new ProcessStateError('process object is closed');
-    return s;
-  }
-
-  #signal(signal: NodeJS.Signals): void {
-    const s = this.#open();
-    if (!s.started || s.child === null)
-      throw new ProcessStateError(
-        `cannot ${signal === 'SIGKILL' ? 'kill' : 'terminate'} a process that was not started`,
-      );
-    if (s.exitCode !== null) return;
-    s.child.kill(signal);
-  }
-
   async #payload(): Promise<{ payload: StartPayload; handles: ReturnType<typeof encodeArgs>['handles'] }> {
     const s = this[STATE];
     const overridesRun = Object.getPrototypeOf(this).run !== Process.prototype.run;
@@ -251,7 +204,7 @@ export class Process {
     let fields: Buffer | null = null;
     const modules = new Set<string>();
     if (overridesRun) {
-      target = await resolveSubclass(this.constructor as typeof Process);
+      target = await resolveClass(this.constructor as typeof Process & { module?: unknown });
       const encoded = encodeArgs([{ ...this }]);
       fields = encoded.bytes;
       for (const m of encoded.modules) modules.add(m);
@@ -299,49 +252,50 @@ export class Process {
 
   /** @internal Used in the child to rebuild a subclass instance as Python unpickles it. */
   static [Symbol.for('multiproc.process.rebuild')](self: Process, p: StartPayload): void {
-    let markExited!: () => void;
-    const exited = new Promise<void>((r) => (markExited = r));
-    Object.defineProperty(self, STATE, {
-      enumerable: false,
-      writable: true,
-      value: {
-        options: {},
-        name: p.name,
-        daemon: p.daemon,
-        identity: p.identity,
-        started: true,
-        closed: false,
-        child: null,
-        pid: process.pid,
-        exitCode: null,
-        exited,
-        markExited,
-        isSelf: true,
-      } satisfies State,
+    setState(self, {
+      options: {},
+      name: p.name,
+      daemon: p.daemon,
+      identity: p.identity,
+      started: true,
+      pid: process.pid,
+      isSelf: true,
     });
   }
 }
 
-async function resolveSubclass(cls: typeof Process): Promise<ResolvedTarget> {
-  const module = (cls as unknown as { module?: unknown }).module;
-  if (typeof module !== 'string' && !(module instanceof URL)) {
-    throw new TaskReferenceError(
-      `${cls.name} overrides run(): declare \`static module = import.meta.url\` in the class and export it, so the child process can import it`,
-    );
-  }
-  return resolveTarget({ module: String(module), name: await exportNameOf(String(module), cls) });
+type InitialState = Pick<State, 'options' | 'name' | 'daemon' | 'identity' | 'started' | 'pid' | 'isSelf'>;
+
+function setState(p: Process, initial: InitialState): void {
+  let markExited!: () => void;
+  const exited = new Promise<void>((r) => (markExited = r));
+  const state: State = {
+    ...initial,
+    closed: false,
+    child: null,
+    exitCode: null,
+    exited,
+    markExited,
+    joining: 0,
+  };
+  Object.defineProperty(p, STATE, { enumerable: false, writable: true, value: state });
 }
 
-async function exportNameOf(module: string, value: unknown): Promise<string> {
-  const exports = (await import(module)) as Record<string, unknown>;
-  for (const [name, v] of Object.entries(exports)) if (v === value) return name;
-  throw new TaskReferenceError(
-    `${(value as { name?: string }).name} is not exported from ${module}: export the class`,
-  );
+// Module functions, not #private methods: a subclass instance rebuilt in the
+// child (process-rebuild.ts) is made without the constructor, so it has no
+// private brand, and `this.pid` or `this.isAlive()` in run() must still work.
+function openState(p: Process): State {
+  const s = p[STATE];
+  if (s.closed) throw new ProcessStateError('process object is closed');
+  return s;
 }
 
-function stdioFor(stdio: ProcessOptions['stdio']): StdioOptions {
-  if (stdio === 'pipe') return ['ignore', 'pipe', 'pipe', 'ipc'];
-  if (stdio === 'ignore') return ['ignore', 'ignore', 'ignore', 'ipc'];
-  return ['ignore', 'inherit', 'inherit', 'ipc'];
+function sendSignal(p: Process, signal: NodeJS.Signals): void {
+  const s = openState(p);
+  const verb = signal === 'SIGKILL' ? 'kill' : 'terminate';
+  if (s.isSelf) throw new ProcessStateError(`can only ${verb} a child process`);
+  if (!s.started || s.child === null)
+    throw new ProcessStateError(`cannot ${verb} a process that was not started`);
+  if (s.exitCode !== null) return;
+  s.child.kill(signal);
 }

@@ -56,3 +56,28 @@ export function restoreHandles(args: unknown[], handles: OsHandle[]): unknown[] 
     return a;
   });
 }
+
+/**
+ * Called just before a socket is sent: a net.Server socket starts reading at
+ * once (unless created with `pauseOnConnect: true`), so bytes the client sent
+ * before the hand-over may already sit in the parent's buffer. Take them, to
+ * be unshifted in the child, and stop the handle reading: Node only drops
+ * what it reads between the send and the close of the parent's copy.
+ */
+export function takeUnread(handle: OsHandle): Buffer | undefined {
+  if (!(handle instanceof net.Socket)) return undefined;
+  const chunks: Buffer[] = [];
+  for (let c = handle.read(); c !== null; c = handle.read()) chunks.push(Buffer.from(c));
+  // read() may have restarted reading; stop it in the same tick, before the send.
+  (handle as unknown as { _handle?: { readStop?: () => number } })._handle?.readStop?.();
+  return chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+}
+
+/**
+ * Once sent, the parent's copy is closed (SPEC). Node already closes a
+ * socket's handle after sending it, but keeps a server listening in both
+ * processes, where the parent's copy would take some of the connections.
+ */
+export function closeParentCopy(handle: OsHandle): void {
+  if (handle instanceof net.Server) handle.close();
+}

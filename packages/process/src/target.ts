@@ -41,6 +41,23 @@ export async function resolveTarget(target: unknown): Promise<ResolvedTarget> {
   throw new TaskReferenceError('target must be a task() function or { module, name }');
 }
 
+/**
+ * A Process subclass that overrides run() travels as the export holding the
+ * class; `static module = import.meta.url` on the class says where that is.
+ */
+export async function resolveClass(cls: { name: string; module?: unknown }): Promise<ResolvedTarget> {
+  const module = cls.module;
+  if (typeof module !== 'string' && !(module instanceof URL)) {
+    throw new TaskReferenceError(
+      `${cls.name} overrides run(): declare \`static module = import.meta.url\` in the class and export it, so the child process can import it`,
+    );
+  }
+  const url = String(module);
+  const exports = await importOrThrow(url);
+  for (const [name, value] of Object.entries(exports)) if (value === cls) return { module: url, name };
+  throw new TaskReferenceError(`${cls.name} is not exported from ${url}: export the class`);
+}
+
 export async function importOrThrow(module: string): Promise<Record<string, unknown>> {
   try {
     return (await import(module)) as Record<string, unknown>;

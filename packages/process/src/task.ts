@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@multiproc/wire';
 
-const TASK = Symbol.for('multiproc.task');
+/** Brand of a task() function (exported so declaration files can name it). */
+export const TASK: unique symbol = Symbol.for('multiproc.task') as never;
 
 /** Where a target lives: a module that child processes can import, and its export name. */
 export interface TargetReference {
@@ -8,7 +9,6 @@ export interface TargetReference {
   name: string;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: task functions take any arguments
 export type TaskFunction<A extends any[] = any[], R = unknown> = ((...args: A) => R) & {
   readonly [TASK]: { module: string };
 };
@@ -20,7 +20,6 @@ export type TaskFunction<A extends any[] = any[], R = unknown> = ((...args: A) =
  *
  *     export const worker = task(import.meta.url, async (name: string) => { ... });
  */
-// biome-ignore lint/suspicious/noExplicitAny: task functions take any arguments
 export function task<F extends (...args: any[]) => any>(
   moduleUrl: string | URL,
   fn: F,

@@ -1,0 +1,63 @@
+import { DEBUG, getLogger, type Handler, type LogRecord } from '@multiproc/logging';
+import { Process } from '@multiproc/process';
+import { afterEach, expect, it } from 'vitest';
+import { exitWith, noop } from './fixtures/tasks.mjs';
+import { cleanup, runScript, track } from './helpers.js';
+
+afterEach(cleanup);
+
+it("seed 000-D: a child logs at the parent's level with no code of its own; lines and handlers", async () => {
+  const { code, stdout, stderr } = await runScript(['parent-logging.mjs']).done;
+  expect(code).toBe(0);
+  const lines = stderr.trim().split('\n');
+  // Python's lines for p1, in order, each whole.
+  const p1 = lines.filter((l) => l.includes('/p1]'));
+  expect(p1).toEqual([
+    '[INFO/p1] child process calling self.run()',
+    '[INFO/p1] process shutting down',
+    '[INFO/p1] process exiting with exitcode 0',
+  ]);
+  // process.exit(3) in the child: its exit lines come too, after its first line.
+  expect(lines.filter((l) => l.includes('/p2]'))).toEqual([
+    '[INFO/p2] child process calling self.run()',
+    '[INFO/p2] process shutting down',
+    '[INFO/p2] process exiting with exitcode 3',
+  ]);
+  for (const line of lines) expect(line).toMatch(/^\[(DEBUG|INFO)\/(MainProcess|p1|p2)\] /);
+  const [printed, json] = stdout.trim().split('\n');
+  expect(printed).toBe('运行工作进程');
+  const { pid, seen } = JSON.parse(json!);
+  // The handler added in the parent saw the child's records, with the child's name and pid.
+  expect(seen).toContainEqual({ name: 'p1', pid, message: 'child process calling self.run()' });
+  expect(seen).toContainEqual({ name: 'p1', pid, message: 'process exiting with exitcode 0' });
+  expect(
+    seen.filter((r: { name: string }) => r.name === 'p2').map((r: { message: string }) => r.message),
+  ).toEqual(['child process calling self.run()', 'process shutting down', 'process exiting with exitcode 3']);
+});
+
+it("children started after setLevel(DEBUG) send their records to this process's handlers", async () => {
+  const logger = getLogger();
+  const records: LogRecord[] = [];
+  const handler: Handler = { handle: (r) => records.push(r) };
+  logger.setLevel(DEBUG);
+  logger.addHandler(handler);
+  try {
+    const p = track(new Process({ target: noop, name: 'quiet' }));
+    await p.start();
+    await p.join();
+    const q = track(new Process({ target: exitWith, args: [2], name: 'loud' }));
+    await q.start();
+    await q.join();
+    const from = (name: string) => records.filter((r) => r.processName === name).map((r) => r.message);
+    expect(from('quiet')).toEqual([
+      'child process calling self.run()',
+      'process shutting down',
+      'process exiting with exitcode 0',
+    ]);
+    expect(from('loud')).toContain('process exiting with exitcode 2');
+    expect(records.find((r) => r.processName === 'quiet')?.pid).toBe(p.pid);
+  } finally {
+    logger.removeHandler(handler);
+    logger.setLevel(0);
+  }
+});

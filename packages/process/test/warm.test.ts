@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getStartMethod, Process, setStartMethod, stopSpares } from '@multiproc/process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { exitWith, sleepFor, throws, writeInfo } from './fixtures/tasks.mjs';
+import { childPids, cleanup, collect, isGone, own, runScript, tempDir, track, waitFor } from './helpers.js';
+
+afterEach(cleanup);
+
+describe("the 'warm' start method", () => {
+  let before: number[] = [];
+
+  beforeAll(async () => {
+    before = childPids(process.pid);
+    setStartMethod('warm', { force: true, spares: 2 });
+    expect(getStartMethod()).toBe('warm');
+    // Spares come up in the background.
+    expect(await waitFor(() => childPids(process.pid).length >= before.length + 2)).toBe(true);
+  });
+
+  afterAll(async () => {
+    setStartMethod('spawn', { force: true });
+    const spares = childPids(process.pid).filter((pid) => !before.includes(pid));
+    stopSpares();
+    expect(await waitFor(() => spares.every(isGone))).toBe(true);
+  });
+
+  it('hands the target to a spare that was already running', async () => {
+    const waiting = childPids(process.pid);
+    const file = join(tempDir(), 'info.json');
+    const p = track(new Process({ target: writeInfo, args: [file], name: 'w1' }));
+    await p.start();
+    expect(waiting).toContain(p.pid);
+    await p.join();
+    expect(p.exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      name: 'w1',
+      pid: p.pid,
+      daemon: false,
+      parent: 'MainProcess',
+      ppid: process.pid,
+    });
+  });
+
+  it('behaves like a spawned child: default name, exit codes, stderr on an exception', async () => {
+    const a = track(new Process({ target: exitWith, args: [4] }));
+    expect(a.name).toMatch(/^Process-\d+$/);
+    await a.start();
+    await a.join();
+    expect(a.exitCode).toBe(4);
+
+    const t = track(new Process({ target: sleepFor, args: [60_000] }));
+    await t.start();
+    expect(t.isAlive()).toBe(true);
+    t.terminate();
+    await t.join();
+    expect(t.exitCode).toBe(-15);
+    expect(isGone(t.pid!)).toBe(true);
+
+    // stdio 'pipe' does not fit a spare: it is spawned, and still works.
+    const e = track(new Process({ target: throws, stdio: 'pipe', startMethod: 'warm' }));
+    await e.start();
+    const [stderr] = await Promise.all([collect(e.stderr), e.join()]);
+    expect(e.exitCode).toBe(1);
+    expect(stderr).toContain(`Process ${e.name}:\nRuntimeError: Error raised!`);
+  });
+
+  it('a warm daemon is a daemon, and cannot have children', async () => {
+    const file = join(tempDir(), 'info.json');
+    const d = track(new Process({ target: writeInfo, args: [file], daemon: true }));
+    await d.start();
+    await d.join();
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ name: d.name, daemon: true });
+  });
+});
+
+it("startMethod: 'warm' as an option, and a parent using warm ends by itself", async () => {
+  const { code, stdout, stderr } = await runScript(['parent-warm.mjs']).done;
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  const out = JSON.parse(stdout);
+  expect(out).toMatchObject({ exitCode: 7, name: 'Process-1' });
+  for (const pid of out.children) own(pid);
+  expect(out.children).toContain(out.daemon);
+  // The daemon was terminated at exit; the idle spares left when the channel closed.
+  expect(await waitFor(() => out.children.every(isGone))).toBe(true);
+});
+
+it('an unknown start method is ERR_INVALID_ARG', () => {
+  expect(() => setStartMethod('fork' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
+});
