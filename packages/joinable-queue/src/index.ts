@@ -1,2 +1,12 @@
-// Implemented by its own issue; this package holds its place in the workspace.
-export {};
+// Re-exported so users can `instanceof`-check what this package throws without another import.
+export {
+  ConnectionClosedError,
+  MultiprocError,
+  QueueClosedError,
+  QueueEmptyError,
+  QueueFullError,
+  type QueueOptions,
+  type WaitOptions,
+} from '@multiproc/queue';
+export { JOINABLE_QUEUE_KIND, JoinableQueue } from './joinable-queue.js';
+export { JoinableState } from './joinable-state.js';

@@ -1,2 +1,18 @@
-// Implemented by its own issue; this package holds its place in the workspace.
-export {};
+// Re-exported so users can `instanceof`-check what this package throws without another import.
+export {
+  ConnectionClosedError,
+  EncodeError,
+  InvalidArgumentError,
+  MultiprocError,
+  QueueClosedError,
+  QueueEmptyError,
+  QueueFullError,
+  type WaitOptions,
+} from '@multiproc/wire';
+export { holdProcess, releaseProcess, whileHeld } from './keep-alive.js';
+export type { QueueOptions } from './options.js';
+export { QUEUE_KIND, Queue } from './queue.js';
+// For primitives built on Queue (JoinableQueue): the owner's state and the remote proxy.
+export { QueueProxy } from './queue-proxy.js';
+export { QueueState } from './queue-state.js';
+export { SIMPLE_QUEUE_KIND, SimpleQueue } from './simple-queue.js';

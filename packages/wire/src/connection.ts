@@ -12,6 +12,7 @@ import { DEFAULT_MAX_FRAME_SIZE, FrameKind, MAX_FRAME_SIZE_LIMIT } from './frame
 import { FrameDecoder } from './frame-decoder.js';
 import { FrameWriter } from './frame-writer.js';
 import { ensureModules } from './module-loader.js';
+import { keepUnreadOnEpipe } from './sync-drain.js';
 
 export interface ConnectionOptions {
   /** Largest frame accepted or sent, in bytes. A larger incoming frame closes the connection with a ProtocolError. @default 67108864 (64 MiB) */
@@ -69,6 +70,7 @@ export class Connection {
     this.#valueDecoder = new Decoder(records);
     this.#socket = socket;
     this.#writer = new FrameWriter(socket);
+    keepUnreadOnEpipe(socket, (chunk) => this.#onData(chunk));
     this.#decoder = new FrameDecoder(this.#maxFrameSize, this.#onFrame);
     socket.setNoDelay?.(true);
     socket.unref();

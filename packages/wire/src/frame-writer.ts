@@ -4,6 +4,21 @@ import { type FrameKind, HEADER_SIZE, headerFor } from './frame.js';
 const INITIAL_BATCH = 64 * 1024;
 /** A batch this large is written at once instead of waiting for the end of the tick. */
 const FLUSH_THRESHOLD = 256 * 1024;
+/** Batches up to this size are copied out instead of handing over the batch buffer. */
+const SMALL_BATCH = 16 * 1024;
+
+/** Writers holding a batch not yet handed to their socket. */
+const unflushed = new Set<FrameWriter>();
+let exitHooked = false;
+
+/**
+ * A process that calls process.exit() right after a send must not lose the
+ * tick's batch: libuv tries a write synchronously, so flushing in the exit
+ * hook gets the bytes to the kernel when the socket is writable.
+ */
+function flushAllAtExit(): void {
+  for (const writer of unflushed) writer.flush();
+}
 
 /**
  * Collects the frames written during one tick into a single buffer and hands
@@ -31,6 +46,11 @@ export class FrameWriter {
     if (this.#position >= FLUSH_THRESHOLD) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
+      unflushed.add(this);
+      if (!exitHooked) {
+        exitHooked = true;
+        process.on('exit', flushAllAtExit);
+      }
       process.nextTick(this.#flushScheduled);
     }
   }
@@ -41,12 +61,23 @@ export class FrameWriter {
   }
 
   flush(): void {
+    unflushed.delete(this);
     if (this.#position === 0 || this.#closed) return;
-    const out = this.#batch.subarray(0, this.#position);
-    // The socket keeps `out` until it is written, so the next batch needs fresh memory.
-    this.#batch = Buffer.allocUnsafe(
-      Math.max(INITIAL_BATCH, this.#batch.length >= 4 * FLUSH_THRESHOLD ? INITIAL_BATCH : this.#batch.length),
-    );
+    let out: Buffer;
+    if (this.#position <= SMALL_BATCH) {
+      // Small batches (request/reply traffic) are copied out so the batch buffer is reused:
+      // a fresh 64 KiB per flush showed up as ~20% of a busy parent's CPU in garbage collection.
+      out = Buffer.from(this.#batch.subarray(0, this.#position));
+    } else {
+      // The socket keeps `out` until it is written, so the next batch needs fresh memory.
+      out = this.#batch.subarray(0, this.#position);
+      this.#batch = Buffer.allocUnsafe(
+        Math.max(
+          INITIAL_BATCH,
+          this.#batch.length >= 4 * FLUSH_THRESHOLD ? INITIAL_BATCH : this.#batch.length,
+        ),
+      );
+    }
     this.#position = 0;
     if (!this.#socket.destroyed) this.#socket.write(out);
   }

@@ -59,14 +59,27 @@ export class HostLink {
     }
     this.#conn?.hold();
     return new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(reqId, { resolve, reject });
-      if (signal) {
-        const onAbort = () => {
-          if (this.#pending.has(reqId) && !this.#failed) this.#trySend([CANCEL, reqId]);
-        };
-        if (signal.aborted) onAbort();
-        else signal.addEventListener('abort', onAbort, { once: true });
+      if (!signal) {
+        this.#pending.set(reqId, { resolve, reject });
+        return;
       }
+      const onAbort = () => {
+        if (this.#pending.has(reqId) && !this.#failed) this.#trySend([CANCEL, reqId]);
+      };
+      // A long-lived signal shared by many requests must not collect their listeners.
+      const done = () => signal.removeEventListener('abort', onAbort);
+      this.#pending.set(reqId, {
+        resolve: (v) => {
+          done();
+          resolve(v);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+      });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 

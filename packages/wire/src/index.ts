@@ -21,13 +21,11 @@ export {
   registerHandleKind,
   toHandle,
 } from './handle-registry.js';
-export { PROTOCOL_MAGIC, PROTOCOL_VERSION } from './handshake.js';
+export { handshake, PROTOCOL_MAGIC, PROTOCOL_VERSION } from './handshake.js';
 export { Host, type HostedObject, type HostOptions, Peer, type RequestContext } from './host.js';
 export { HostLink } from './host-link.js';
-export { Client, type ClientOptions, Listener, type ListenerOptions } from './listener.js';
+export { Client, type ClientOptions, connectSocket, Listener, type ListenerOptions } from './listener.js';
+export { ATTACH } from './messages.js';
 export { ensureModules, markModuleLoaded } from './module-loader.js';
 export { privateDir, removePrivateDir } from './private-dir.js';
 export { SharedObject } from './shared-object.js';
-export { ATTACH } from './messages.js';
-export { connectSocket } from './listener.js';
-export { handshake } from './handshake.js';

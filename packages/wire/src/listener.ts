@@ -46,6 +46,8 @@ export class Listener {
   readonly #acceptors: Array<(o: Outcome) => void> = [];
   #address: Address;
   #closed = false;
+  /** Set until the listener is bound: a close() before then must still settle `ready`. */
+  #rejectReady: ((error: Error) => void) | null = null;
   /** Resolves once the listener is bound (`address` is final then: a port 0 becomes the real port). */
   readonly ready: Promise<void>;
 
@@ -60,6 +62,7 @@ export class Listener {
     this.#handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
     this.#server = net.createServer((socket) => this.#onSocket(socket));
     this.ready = new Promise<void>((resolve, reject) => {
+      this.#rejectReady = reject;
       this.#server.once('error', (error) =>
         reject(
           new MultiprocError(
@@ -73,6 +76,7 @@ export class Listener {
         const bound = this.#server.address();
         if (bound && typeof bound === 'object') this.#address = { host: bound.address, port: bound.port };
         else if (typeof this.#address === 'string') chmodSync(this.#address, 0o600);
+        this.#rejectReady = null;
         resolve();
       });
     });
@@ -96,6 +100,8 @@ export class Listener {
     if (this.#closed) return;
     this.#closed = true;
     this.#server.close();
+    this.#rejectReady?.(new ConnectionClosedError('listener is closed'));
+    this.#rejectReady = null;
     for (const a of this.#acceptors.splice(0)) a({ error: new ConnectionClosedError('listener is closed') });
     for (const o of this.#outcomes.splice(0)) if ('conn' in o) o.conn.close();
   }

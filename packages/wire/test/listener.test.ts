@@ -196,3 +196,9 @@ describe('Connection', () => {
     expect(await readOnly.recv({ timeout: 5000 })).toBe('one way');
   });
 });
+
+it('a listener closed before it is bound still settles `ready`', async () => {
+  const l = new Listener({ authkey: 'k' });
+  l.close();
+  await expect(l.ready).rejects.toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });
+});

@@ -1,0 +1,110 @@
+import { performance } from 'node:perf_hooks';
+import { MAX_CREDIT } from './batch-size.js';
+import { Fifo } from './fifo.js';
+
+/** A consumer that asks again within this long of its last batch arriving is hot: its credit doubles. */
+const HOT_MS = 1;
+/** Prefetched items a consumer has not asked for within this long go back to the queue. */
+const IDLE_MS = 100;
+
+const hoarding = new Set<ConsumerBuffer<unknown>>();
+let exitHookInstalled = false;
+
+/**
+ * A proxy's prefetched items, and how many to ask for next. The credit
+ * starts at 1, doubles (up to 512) while the consumer comes back within
+ * HOT_MS of the previous batch, and falls back to 1 when it is slow, so a
+ * consumer that works seconds per item never takes items another could eat.
+ *
+ * Prefetched items that are not asked for (the loop broke on a sentinel, the
+ * process is ending, the consumer went idle) are handed back with
+ * `giveBack`, in order, to the front of the queue: never lost, never kept
+ * from another consumer for long.
+ */
+export class ConsumerBuffer<T> {
+  readonly #items = new Fifo<T>();
+  readonly #giveBack: (items: T[]) => void;
+  #credit = 1;
+  #arrivedAt = Number.NEGATIVE_INFINITY;
+  #takes = 0;
+  #takesAtCheck = 0;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(giveBack: (items: T[]) => void) {
+    this.#giveBack = giveBack;
+  }
+
+  get length(): number {
+    return this.#items.length;
+  }
+
+  shift(): T {
+    this.#takes++;
+    const item = this.#items.shift() as T;
+    if (this.#items.length === 0) hoarding.delete(this as ConsumerBuffer<unknown>);
+    return item;
+  }
+
+  /** Whether to prefetch now: a hot consumer (credit ≥ 64) that has used half its batch. */
+  wantsMore(): boolean {
+    return this.#credit >= 64 && this.#items.length === this.#credit >> 1;
+  }
+
+  /** The credit for the next request. */
+  nextCredit(): number {
+    const hot = performance.now() - this.#arrivedAt < HOT_MS;
+    this.#credit = hot ? Math.min(this.#credit * 2, MAX_CREDIT) : 1;
+    return this.#credit;
+  }
+
+  /** A reply arrived. */
+  add(items: readonly T[]): void {
+    this.#arrivedAt = performance.now();
+    for (const item of items) this.#items.push(item);
+    if (this.#items.length === 0) return;
+    hoarding.add(this as ConsumerBuffer<unknown>);
+    installExitHook();
+    if (this.#timer === null) {
+      this.#takesAtCheck = this.#takes;
+      this.#timer = setTimeout(this.#check, IDLE_MS);
+      this.#timer.unref();
+    }
+  }
+
+  /** Hand every prefetched item back to the queue. */
+  giveBack(): void {
+    hoarding.delete(this as ConsumerBuffer<unknown>);
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#items.length === 0) return;
+    this.#credit = 1;
+    this.#giveBack(this.#items.drain());
+  }
+
+  /** Forget the items: the queue's owner is gone, they can only be read from here. */
+  detach(): void {
+    hoarding.delete(this as ConsumerBuffer<unknown>);
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  readonly #check = (): void => {
+    if (this.#items.length === 0) {
+      this.#timer = null;
+    } else if (this.#takes === this.#takesAtCheck) {
+      this.giveBack();
+    } else {
+      this.#takesAtCheck = this.#takes;
+      this.#timer?.refresh();
+    }
+  };
+}
+
+// A process whose work is done hands its prefetched items back before it exits.
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('beforeExit', () => {
+    for (const buffer of [...hoarding]) buffer.giveBack();
+  });
+}
