@@ -51,9 +51,9 @@ export function spawnFixture(name: string, args: unknown[]): Child {
           reject(new Error(message));
         };
         const timer = setTimeout(() => fail(`no message from ${name} within ${timeout} ms`), timeout);
-        const onExit = () => {
+        const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
           clearTimeout(timer);
-          fail(`${name} exited before sending a message`);
+          fail(`${name} exited (code ${code}, signal ${signal}) before sending a message`);
         };
         child.once('exit', onExit);
         waiters.push(waiter);
