@@ -1,0 +1,14 @@
+import { Process } from '@multiproc/process';
+import { Queue } from '@multiproc/queue';
+import { Pool } from '@multiproc/pool';
+import { double, produce } from './tasks.mjs';
+const q = new Queue();
+const p = new Process({ target: produce, args: [q] });
+await p.start();
+const got = [];
+for (let v = await q.get(); v !== null; v = await q.get()) got.push(v);
+await p.join();
+console.log('queue', got, 'exit', p.exitCode);
+const pool = new Pool({ processes: 2 });
+console.log('pool', await pool.map(double, [1, 2, 3]));
+await pool[Symbol.asyncDispose]();
