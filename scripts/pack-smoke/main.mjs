@@ -1,7 +1,8 @@
+import { Pool } from '@multiproc/pool';
 import { Process } from '@multiproc/process';
 import { Queue } from '@multiproc/queue';
-import { Pool } from '@multiproc/pool';
 import { double, produce } from './tasks.mjs';
+
 const q = new Queue();
 const p = new Process({ target: produce, args: [q] });
 await p.start();

@@ -12,8 +12,9 @@ import w2 from './workloads/w2-pipe.mjs';
 import w3 from './workloads/w3-queue.mjs';
 import w4 from './workloads/w4-pool.mjs';
 import w5 from './workloads/w5-event.mjs';
+import w6 from './workloads/w6-memory.mjs';
 
-const WORKLOADS = [w1, w2, w3, w4, w5];
+const WORKLOADS = [w1, w2, w3, w4, w5, w6];
 
 function parseArgs(argv) {
   const opts = { quick: false, runs: undefined, only: undefined };

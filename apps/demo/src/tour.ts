@@ -6,9 +6,9 @@ import { tourExamples } from './examples/index.js';
 const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
 
 /** Run one example as its own program (`node cli.js <name> --fast`), so each has its own exit code. */
-function runOne(ex: Example): Promise<number> {
+function runOne(ex: Example, args: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ex.name, '--fast', ...(ex.tourArgs ?? [])], {
+    const child = spawn(process.execPath, [cli, ex.name, '--fast', ...args], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -29,11 +29,13 @@ export const tour: Example = {
     parse(args, fastOption);
     const rows: { name: string; showed: string; code: number }[] = [];
     for (const ex of tourExamples) {
-      const title = `${ex.name} (seed ${ex.seed}): ${ex.summary}`;
-      console.log(
-        `\n${'='.repeat(Math.min(title.length, 100))}\n${title}\n${'='.repeat(Math.min(title.length, 100))}`,
-      );
-      rows.push({ name: ex.name, showed: ex.showed, code: await runOne(ex) });
+      for (const { args, showed } of ex.tourRuns ?? [{ args: ex.tourArgs ?? [], showed: ex.showed }]) {
+        const name = [ex.name, ...args].join(' ');
+        const title = `${name} (seed ${ex.seed}): ${ex.summary}`;
+        const rule = '='.repeat(Math.min(title.length, 100));
+        console.log(`\n${rule}\n${title}\n${rule}`);
+        rows.push({ name, showed, code: await runOne(ex, args) });
+      }
     }
     const w1 = Math.max(7, ...rows.map((r) => r.name.length));
     const w2 = Math.max(13, ...rows.map((r) => r.showed.length));

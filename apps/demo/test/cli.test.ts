@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { reapAll, runCli } from './helpers.js';
+import { leftovers, reapAll, runCli } from './helpers.js';
 
 afterEach(reapAll);
 
@@ -16,6 +16,12 @@ describe('multiproc-demo', () => {
       'subclass',
       'memory',
       'event',
+      'event-pool',
+      'queue',
+      'pipe',
+      'pool',
+      'pool-waves',
+      'baozi',
       'echo',
       'echo-server',
       'echo-client',
@@ -109,8 +115,25 @@ describe('multiproc-demo', () => {
     const r = await runCli([], { timeout: 120_000 });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/example +\| what it showed +\| exit code/);
-    for (const cmd of ['join', 'daemon', 'terminate', 'logging', 'subclass', 'memory', 'event', 'echo']) {
+    for (const cmd of [
+      'join',
+      'daemon',
+      'terminate',
+      'logging',
+      'subclass',
+      'memory',
+      'event',
+      'event-pool',
+      'queue',
+      'pipe',
+      'pool',
+      'pool-waves',
+      'baozi --mode sentinel --consumers 1',
+      'baozi --mode joinable',
+      'echo',
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^${cmd} +\\| .* \\| 0$`, 'm'));
     }
+    expect(await leftovers(r)).toEqual([]);
   }, 130_000);
 });

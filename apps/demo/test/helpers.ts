@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 export const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -8,14 +11,23 @@ export interface Run {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** Marks (in the environment) every process this run started, children included: see `leftovers`. */
+  tag: string;
 }
 
 const started = new Set<ChildProcess>();
+const TAG = 'MULTIPROC_DEMO_TEST_RUN';
+const tags = new Set<string>();
 
 /** Run the built program as a user would, killed after `timeout` ms. */
 export function runCli(args: string[], opts: { input?: string; timeout?: number } = {}): Promise<Run> {
+  const tag = randomUUID();
+  tags.add(tag);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, [TAG]: tag },
+    });
     started.add(child);
     let stdout = '';
     let stderr = '';
@@ -26,7 +38,7 @@ export function runCli(args: string[], opts: { input?: string; timeout?: number 
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       started.delete(child);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout, stderr, tag });
     });
   });
 }
@@ -38,9 +50,61 @@ export function spawnCli(args: string[]): ChildProcess {
   return child;
 }
 
-/** Kill whatever a failed test left running. */
+/** Pids of the live processes (not zombies) a run started, found by the tag in their environment (Linux /proc). */
+export function tagged(tag: string): number[] {
+  if (!existsSync('/proc/self/environ')) return [];
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/environ`, 'latin1').includes(`${TAG}=${tag}\0`)) pids.push(Number(d));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return pids.filter((pid) => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The processes a finished run left behind. Daemons are ended as their parent exits, so
+ * this waits (up to `ms`) for them to go; whatever is still there is killed and returned.
+ */
+export async function leftovers(run: Run, ms = 10_000): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  let pids = tagged(run.tag);
+  while (pids.length > 0 && Date.now() < deadline) {
+    await sleep(50);
+    pids = tagged(run.tag);
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return pids;
+}
+
+/** Kill whatever a failed test left running, the runs' children included. */
 export function reapAll(): void {
   for (const c of started) c.kill('SIGKILL');
+  for (const tag of tags) {
+    for (const pid of tagged(tag)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  tags.clear();
 }
 
 export function pidAlive(pid: number): boolean {

@@ -14,6 +14,7 @@ import {
   HostLink,
   InvalidArgumentError,
   MultiprocError,
+  NO_MESSAGE,
   ProtocolError,
   registerHandleKind,
   SharedObject,
@@ -220,6 +221,15 @@ export class PipeConnection<T = unknown> extends SharedObject implements Connect
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     while (true) {
+      // Messages already received are yielded without a recv() promise each.
+      const conn = this.#conn;
+      if (conn !== null && this.#readable && !conn.closed) {
+        const ready = conn.recvReady();
+        if (ready !== NO_MESSAGE) {
+          yield ready as T;
+          continue;
+        }
+      }
       let value: T;
       try {
         value = await this.recv();

@@ -11,6 +11,7 @@ import {
 } from '@multiproc/logging';
 import { decodeValue, ensureModules, setAuthkey } from '@multiproc/wire';
 import type { Delivery } from './bootstrap-entry.cjs';
+import { hookSignal } from './children.js';
 import { setSelf } from './identity.js';
 import { watchParent } from './parent-watch.js';
 import { restoreBuild } from './process-rebuild.js';
@@ -27,6 +28,8 @@ let name = 'Process';
 
 // The parent decides what Ctrl-C means; children do not each print a traceback (bpo-8296).
 process.on('SIGINT', () => {});
+// terminate() is SIGTERM: remove this child's socket files, end its own children, then die of it.
+hookSignal('SIGTERM');
 
 process.on('uncaughtException', (error) => fail(error));
 process.on('unhandledRejection', (reason) => fail(reason));

@@ -32,10 +32,21 @@ function installHooks(): void {
       child.kill('SIGTERM');
     }
   });
-  // Prepended so it runs before the program's own listeners: a `once` listener
-  // is removed before it runs, and would otherwise look like no listener at all.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.prependListener(signal, () => onSignal(signal));
+  hookSignal('SIGINT');
+  hookSignal('SIGTERM');
+}
+
+const hookedSignals = new Set<string>();
+
+/**
+ * Handle `signal` as multiproc does (see onSignal). Idempotent. Prepended so
+ * it runs before the program's own listeners: a `once` listener is removed
+ * before it runs, and would otherwise look like no listener at all.
+ */
+export function hookSignal(signal: 'SIGINT' | 'SIGTERM'): void {
+  if (hookedSignals.has(signal)) return;
+  hookedSignals.add(signal);
+  process.prependListener(signal, () => onSignal(signal));
 }
 
 /**
@@ -45,6 +56,7 @@ function installHooks(): void {
  */
 function onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
   if (process.listenerCount(signal) > 1) return;
+  hookedSignals.delete(signal);
   for (const [proc, { child }] of live) {
     log.info('calling terminate() for %s %s', live.get(proc)?.daemon ? 'daemon' : 'process', proc.name);
     child.kill('SIGTERM');

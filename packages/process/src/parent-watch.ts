@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -8,8 +9,18 @@ import { Worker } from 'node:worker_threads';
  */
 const WATCH_SOURCE = `
 const { workerData } = require('node:worker_threads');
+const { readdirSync, rmSync } = require('node:fs');
+const { join } = require('node:path');
 const timer = setInterval(() => {
-  if (process.ppid !== workerData.parentPid) process.kill(workerData.selfPid, 'SIGKILL');
+  if (process.ppid === workerData.parentPid) return;
+  // SIGKILL runs no exit hook: remove this process's socket directory first.
+  try {
+    const prefix = 'mp-' + workerData.selfPid + '-';
+    for (const name of readdirSync(workerData.tmpdir)) {
+      if (name.startsWith(prefix)) rmSync(join(workerData.tmpdir, name), { recursive: true, force: true });
+    }
+  } catch {}
+  process.kill(workerData.selfPid, 'SIGKILL');
 }, workerData.intervalMs);
 `;
 
@@ -18,7 +29,7 @@ export function watchParent(parentPid: number, intervalMs = 100): void {
     eval: true,
     execArgv: [],
     env: {},
-    workerData: { parentPid, selfPid: process.pid, intervalMs },
+    workerData: { parentPid, selfPid: process.pid, intervalMs, tmpdir: tmpdir() },
     resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 },
   });
   worker.unref();

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { getLogger, getLoggingConfig, handleRemoteRecord, type LogRecord } from '@multiproc/logging';
 import {
   getAuthkey,
+  Host,
   InvalidArgumentError,
   ProcessStateError,
   TaskReferenceError,
@@ -244,9 +245,13 @@ export class Process {
       if (m?.type === 'log' && m.record) handleRemoteRecord(m.record);
     });
     child.once('exit', (code, signal) => {
-      s.exitCode = signal ? -(constants.signals[signal] ?? 0) : (code ?? 0);
-      log.debug('process %s (pid %d) exited with exitcode %d', s.name, s.pid, s.exitCode);
-      s.markExited();
+      const exitCode = signal ? -(constants.signals[signal] ?? 0) : (code ?? 0);
+      // What the child sent to primitives owned here is handled before join() resolves.
+      afterLinksDrained(child.pid).then(() => {
+        s.exitCode = exitCode;
+        log.debug('process %s (pid %d) exited with exitcode %d', s.name, s.pid, s.exitCode);
+        s.markExited();
+      });
     });
   }
 
@@ -298,4 +303,17 @@ function sendSignal(p: Process, signal: NodeJS.Signals): void {
     throw new ProcessStateError(`cannot ${verb} a process that was not started`);
   if (s.exitCode !== null) return;
   s.child.kill(signal);
+}
+
+/** A dead process's sockets reach EOF at once; the cap only guards against the impossible. */
+const DRAIN_CAP_MS = 5000;
+
+function afterLinksDrained(pid: number | undefined): Promise<void> {
+  const host = Host.existing();
+  if (!host || pid === undefined) return Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, DRAIN_CAP_MS);
+  });
+  return Promise.race([host.peersGone(pid), cap]).finally(() => clearTimeout(timer));
 }

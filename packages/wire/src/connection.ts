@@ -29,6 +29,11 @@ export interface ConnectionOptions {
 
 /** `error`: the message arrived but could not be decoded here; receiving it rejects with that error. */
 type Message = { bytes: true; value: Buffer } | { bytes: false; value: unknown; error?: Error };
+
+const pickValue = (m: Message): unknown => m.value;
+
+/** What `Connection.recvReady()` returns when no message is ready. */
+export const NO_MESSAGE: unique symbol = Symbol('multiproc.noMessage');
 type Control = { type: 'reset' } | { type: 'modules'; urls: string[] };
 
 /** What recvBytes' picker returns for a value message: `undefined` is a valid message, so it cannot mean "no". */
@@ -146,7 +151,32 @@ export class Connection {
 
   /** Receive the next message. Rejects with TimeoutError, AbortError or ConnectionClosedError. */
   recv(options?: WaitOptions): Promise<unknown> {
-    return this.#take(options, (m) => m.value);
+    // Fast path: a value is already queued and there is no deadline to check.
+    if (options === undefined && this.#readable && !this.#closed && this.#inboxHead < this.#inbox.length) {
+      const message = this.#inbox[this.#inboxHead]!;
+      if (message.bytes || !message.error) {
+        this.#shift();
+        return Promise.resolve(message.value);
+      }
+    }
+    return this.#take(options, pickValue);
+  }
+
+  /**
+   * The next value if one is already received, else `NO_MESSAGE`; never waits.
+   * A message that cannot be decoded is left for `recv()` to report. Lets a
+   * loop (such as `for await`) take queued messages without a promise each.
+   */
+  recvReady(): unknown {
+    this.#checkRead();
+    if (this.#inboxHead < this.#inbox.length) {
+      const message = this.#inbox[this.#inboxHead]!;
+      if (message.bytes || !message.error) {
+        this.#shift();
+        return message.value;
+      }
+    }
+    return NO_MESSAGE;
   }
 
   /** Receive the next message as bytes. A message sent with `send()` that is not bytes stays queued and this rejects. */
@@ -243,6 +273,14 @@ export class Connection {
   async *[Symbol.asyncIterator](): AsyncGenerator<unknown, void, undefined> {
     while (true) {
       try {
+        // Whatever is queued is yielded without a recv() promise each.
+        if (this.#readable && !this.#closed && this.#hasMessage()) {
+          const value = this.recvReady();
+          if (value !== NO_MESSAGE) {
+            yield value;
+            continue;
+          }
+        }
         yield await this.recv();
       } catch (error) {
         if (error instanceof ConnectionClosedError) return;

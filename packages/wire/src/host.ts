@@ -8,7 +8,7 @@ import { Connection } from './connection.js';
 import { errorToInfo } from './error-codec.js';
 import { InvalidArgumentError, MultiprocError, ProtocolError } from './errors.js';
 import { handshake } from './handshake.js';
-import { ATTACH, CANCEL, CAST, ERR, LINK, PUSH, REQ, RES } from './messages.js';
+import { ATTACH, CANCEL, CAST, CASTS, ERR, LINK, PUSH, REQ, RES } from './messages.js';
 import { privateDir } from './private-dir.js';
 
 /** What a primitive's owner registers with its host to serve remote holders. */
@@ -35,8 +35,11 @@ export class Peer {
   readonly id = nextPeerId++;
   readonly #conn: Connection;
   readonly pending = new Map<number, AbortController>();
-  constructor(conn: Connection) {
+  /** The peer's process id, as it announced it in its LINK message (0 if it did not). */
+  readonly pid: number;
+  constructor(conn: Connection, pid = 0) {
     this.#conn = conn;
+    this.pid = pid;
   }
   /** Send an event to this peer's proxies of `objectId`. */
   push(objectId: number, event: string, value?: unknown): void {
@@ -179,7 +182,7 @@ export class Host {
 
   #onFirstMessage(conn: Connection, first: unknown): void {
     if (Array.isArray(first) && first[0] === LINK) {
-      const peer = new Peer(conn);
+      const peer = new Peer(conn, Number.isInteger(first[1]) ? (first[1] as number) : 0);
       this.#peers.add(peer);
       conn.onMessage = (m) => this.#onMessage(peer, conn, m);
       conn.onClose(() => this.#onPeerClosed(peer));
@@ -202,7 +205,8 @@ export class Host {
       // Arguments holding a handle this process cannot revive: that request fails, the link stays.
       const [type, reqId, objectId] = (m as RevivalError).partial as unknown[];
       if (type === REQ && typeof reqId === 'number') peer.send([ERR, reqId, errorToInfo(m)]);
-      else if (type === CAST) peer.push(typeof objectId === 'number' ? objectId : 0, 'error', errorToInfo(m));
+      else if (type === CAST || type === CASTS)
+        peer.push(typeof objectId === 'number' ? objectId : 0, 'error', errorToInfo(m));
       return;
     }
     if (!Array.isArray(m)) {
@@ -212,6 +216,7 @@ export class Host {
     const type = m[0];
     if (type === REQ) this.#onRequest(peer, m);
     else if (type === CAST) this.#onCast(peer, m);
+    else if (type === CASTS) this.#onCasts(peer, m);
     else if (type === CANCEL) peer.pending.get(m[1] as number)?.abort();
     else conn.destroy(new ProtocolError(`unknown host message type ${String(type)}`));
   }
@@ -275,6 +280,20 @@ export class Host {
     }
   }
 
+  /** `[CASTS, objectId, op, [args, ...]]`: the same as one CAST per args, in order. */
+  #onCasts(peer: Peer, m: unknown[]): void {
+    const [, objectId, op, list] = m;
+    if (!Array.isArray(list)) {
+      peer.push(
+        typeof objectId === 'number' ? objectId : 0,
+        'error',
+        errorToInfo(new ProtocolError('malformed request')),
+      );
+      return;
+    }
+    for (let i = 0; i < list.length; i++) this.#onCast(peer, [CAST, objectId, op, list[i]]);
+  }
+
   #resolve(objectId: unknown, op: unknown, args: unknown): HostedObject | Error {
     if (typeof op !== 'string' || !Array.isArray(args)) return new ProtocolError('malformed request');
     const object = typeof objectId === 'number' ? this.#objects.get(objectId) : undefined;
@@ -287,8 +306,30 @@ export class Host {
     return object;
   }
 
+  /**
+   * Resolves once every link from process `pid` has ended, that is once
+   * everything it sent has been read and handled here. Process.join() waits
+   * for this, so what a child put before it exited is in the queue before
+   * anything the parent does after the join (Python gets this from the pipe:
+   * the child's feeder flushes before it exits).
+   */
+  peersGone(pid: number): Promise<void> {
+    if (![...this.#peers].some((p) => p.pid === pid)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if ([...this.#peers].some((p) => p.pid === pid)) return;
+        this.#peerWatchers.delete(check);
+        resolve();
+      };
+      this.#peerWatchers.add(check);
+    });
+  }
+
+  readonly #peerWatchers = new Set<() => void>();
+
   #onPeerClosed(peer: Peer): void {
     this.#peers.delete(peer);
+    for (const check of [...this.#peerWatchers]) check();
     for (const controller of peer.pending.values()) controller.abort();
     peer.pending.clear();
     for (const object of this.#objects.values()) object.peerGone?.(peer);

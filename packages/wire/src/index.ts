@@ -9,7 +9,7 @@ export {
   encodeValueWithModules,
   type RevivalError,
 } from './codec.js';
-export { Connection, type ConnectionOptions } from './connection.js';
+export { Connection, type ConnectionOptions, NO_MESSAGE } from './connection.js';
 export { errorToInfo, infoToError } from './error-codec.js';
 export * from './errors.js';
 export { DEFAULT_MAX_FRAME_SIZE } from './frame.js';

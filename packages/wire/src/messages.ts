@@ -9,4 +9,5 @@ export const CAST = 3; // [CAST, objectId, op, args]           client -> host, n
 export const PUSH = 4; // [PUSH, objectId, event, value]        host -> client
 export const CANCEL = 5; // [CANCEL, reqId]                    client -> host
 export const ATTACH = 6; // [ATTACH, token]  first message: hand this socket to a waiting owner (Pipe)
-export const LINK = 7; // [LINK]             first message: a multiplexed link follows
+export const LINK = 7; // [LINK, pid]        first message: a multiplexed link from process pid follows
+export const CASTS = 8; // [CASTS, objectId, op, [args, ...]]  client -> host: consecutive casts of one tick, in order

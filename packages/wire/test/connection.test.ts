@@ -1,4 +1,4 @@
-import { AuthenticationError, Client, Listener, removePrivateDir } from '@multiproc/wire';
+import { AuthenticationError, Client, Listener, NO_MESSAGE, removePrivateDir } from '@multiproc/wire';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const open: Array<{ close(): void }> = [];
@@ -29,6 +29,21 @@ describe('Connection over a Listener', () => {
     expect(await server.recv()).toEqual(value);
     expect((await server.recvBytes()).toString()).toBe('cde');
     expect(await server.recv()).toBe('last');
+  });
+
+  it('recvReady takes queued values without waiting; breaking a for await loses nothing', async () => {
+    const { client, server } = await pair();
+    expect(server.recvReady()).toBe(NO_MESSAGE);
+    for (let i = 0; i < 10; i++) client.send(i);
+    expect(await server.recv()).toBe(0);
+    expect(server.recvReady()).toBe(1);
+    const seen: unknown[] = [];
+    for await (const v of server) {
+      seen.push(v);
+      if (v === 5) break;
+    }
+    expect(seen).toEqual([2, 3, 4, 5]);
+    expect(await server.recv()).toBe(6);
   });
 
   it('rejects a wrong authkey on both sides and keeps serving', async () => {

@@ -9,9 +9,7 @@ export default {
     const one = { workload: `W2 Pipe one-way, ${n} ints`, unit: 'msgs/s', better: 'higher' };
     const rtt = { workload: `W2 Pipe ping-pong RTT (${rt})`, unit: 'us/RT', better: 'lower' };
     const mp = await packageExport('@multiproc/pipe', 'Pipe');
-    // TODO(pipe): when @multiproc/pipe exports Pipe, add src/cases/pipe.mjs
-    // (two children joined by Pipe(), one-way and echo, 'ready' before t0).
-    const mpWhy = mp.ok ? 'skipped: TODO src/cases/pipe.mjs' : mp.why;
+    const py = 'Python mp.Pipe (fork)';
     const rows = [];
     for (const [w, mode, size] of [
       [one, 'oneway', n],
@@ -19,7 +17,14 @@ export default {
     ]) {
       const pin = (c) => (mode === 'rtt' ? withPinned(ctx, c) : [c]);
       rows.push(
-        ...pin({ ...w, system: 'multiproc Pipe', multiproc: true, skip: mpWhy }),
+        ...pin(
+          mp.ok
+            ? nodeCase({ ...w, system: 'multiproc Pipe', multiproc: true, compareTo: py }, 'pipe.mjs', {
+                mode,
+                n: size,
+              })
+            : { ...w, system: 'multiproc Pipe', multiproc: true, skip: mp.why },
+        ),
         ...pin(
           nodeCase({ ...w, system: "Node IPC fork (serialization 'json')" }, 'ipc.mjs', {
             serialization: 'json',
@@ -45,7 +50,7 @@ export default {
             { mode, n: size, kind: 'int', batch: 1024 },
           ),
         ),
-        ...pin(pyCase(ctx, { ...w, system: 'Python mp.Pipe (fork)' }, 'w2_pipe.py', { mode, n: size })),
+        ...pin(pyCase(ctx, { ...w, system: py }, 'w2_pipe.py', { mode, n: size })),
       );
     }
     return rows;

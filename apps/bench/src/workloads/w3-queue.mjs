@@ -9,10 +9,15 @@ export default {
     const nj = ctx.quick ? 2000 : 100_000;
     const q = await packageExport('@multiproc/queue', 'Queue');
     const jq = await packageExport('@multiproc/joinable-queue', 'JoinableQueue');
-    // TODO(queue): when @multiproc/queue exports Queue, add src/cases/queue.mjs
-    // (producers/consumers as multiproc Processes; count items, no loss).
-    const qWhy = q.ok ? 'skipped: TODO src/cases/queue.mjs' : q.why;
-    const jqWhy = jq.ok ? 'skipped: TODO src/cases/joinable-queue.mjs' : jq.why;
+    const py = 'Python mp.Queue (fork)';
+    // Producers and consumers are multiproc Processes; the case counts and sums what arrived.
+    const mpQ = (w, params) =>
+      q.ok
+        ? nodeCase({ ...w, system: 'multiproc Queue', multiproc: true, compareTo: py }, 'queue.mjs', {
+            mode: 'queue',
+            ...params,
+          })
+        : { ...w, system: 'multiproc Queue', multiproc: true, skip: q.why };
     const rows = [];
     for (const [producers, consumers] of [
       [1, 1],
@@ -24,7 +29,7 @@ export default {
         unit: 'items/s',
         better: 'higher',
       };
-      rows.push({ ...w, system: 'multiproc Queue', multiproc: true, skip: qWhy });
+      rows.push(mpQ(w, { n, producers, consumers }));
       if (producers === 1 && consumers === 1)
         rows.push(
           nodeCase(
@@ -39,7 +44,7 @@ export default {
           ),
         );
       rows.push(
-        pyCase(ctx, { ...w, system: 'Python mp.Queue (fork)' }, 'w3_queue.py', {
+        pyCase(ctx, { ...w, system: py }, 'w3_queue.py', {
           mode: 'queue',
           n,
           producers,
@@ -47,9 +52,18 @@ export default {
         }),
       );
     }
+    const wo = { workload: `W3 Queue 1->1, ${n} {i, s:'x'}`, unit: 'items/s', better: 'higher' };
+    rows.push(
+      mpQ(wo, { n, kind: 'obj' }),
+      nodeCase(
+        { ...wo, system: 'ceiling: Node UDS + msgpackr frames, 1 Buffer/tick', note: 'batch 1024' },
+        'uds.mjs',
+        { mode: 'oneway', n, kind: 'obj', batch: 1024 },
+      ),
+    );
     const wb = { workload: `W3 Queue 1->1, ${nb} x 64 KiB`, unit: 'MB/s', better: 'higher' };
     rows.push(
-      { ...wb, system: 'multiproc Queue', multiproc: true, skip: qWhy },
+      mpQ(wb, { n: nb, kind: 'buf64k' }),
       nodeCase(
         { ...wb, system: 'ceiling: Node UDS + msgpackr frames, 1 Buffer/tick', note: 'batch 16' },
         'uds.mjs',
@@ -60,7 +74,7 @@ export default {
           batch: 16,
         },
       ),
-      pyCase(ctx, { ...wb, system: 'Python mp.Queue (fork)' }, 'w3_queue.py', {
+      pyCase(ctx, { ...wb, system: py }, 'w3_queue.py', {
         mode: 'queue',
         n: nb,
         producers: 1,
@@ -74,7 +88,12 @@ export default {
       better: 'higher',
     };
     rows.push(
-      { ...wj, system: 'multiproc JoinableQueue', multiproc: true, skip: jqWhy },
+      jq.ok
+        ? nodeCase({ ...wj, system: 'multiproc JoinableQueue', multiproc: true }, 'queue.mjs', {
+            mode: 'joinable',
+            n: nj,
+          })
+        : { ...wj, system: 'multiproc JoinableQueue', multiproc: true, skip: jq.why },
       pyCase(ctx, { ...wj, system: 'Python mp.JoinableQueue (fork)' }, 'w3_queue.py', {
         mode: 'joinable',
         n: nj,

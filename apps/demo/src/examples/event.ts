@@ -22,8 +22,8 @@ export const waves = defineTask(
 
 export const event: Example = {
   name: 'event',
-  seed: '003-F (with Processes until @multiproc/pool lands)',
-  summary: 'an Event passed to 3 workers: set → A×3, clear → B×3, set → A×3 (9 lines in waves)',
+  seed: '003-F (with 3 Processes; event-pool runs it with a Pool, as the seed)',
+  summary: 'an Event passed to 3 Processes, set/cleared by the parent: A×3, B×3, A×3 (9 lines in waves)',
   showed: 'Event set/clear seen by every worker: A/B/A waves',
   options: fastOption,
   async run(args) {

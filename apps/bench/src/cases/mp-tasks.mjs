@@ -1,0 +1,73 @@
+// Child-side tasks of the multiproc Pipe, Queue, JoinableQueue, Pool and memory cases.
+import { task } from '@multiproc/process';
+
+/** Pipe one-way: receive n values, then ack. */
+export const pipeSink = task(import.meta.url, async (conn, n) => {
+  conn.send('ready');
+  let got = 0;
+  for await (const _ of conn) if (++got === n) break;
+  conn.send(got);
+  conn.close();
+});
+
+/** Pipe ping-pong: echo n values. */
+export const pipeEcho = task(import.meta.url, async (conn, n) => {
+  conn.send('ready');
+  for (let i = 0; i < n; i++) conn.send(await conn.recv());
+  conn.close();
+});
+
+/**
+ * Queue producer: wait for go, put count items (ints, {i, s} or 64 KiB
+ * Buffers), then one null per consumer (FIFO per producer puts them last).
+ */
+export const produce = task(import.meta.url, async (q, ready, go, start, count, kind, consumers) => {
+  const item = kind === 'buf64k' ? Buffer.alloc(65536, 7) : null;
+  await ready.put(1);
+  await go.wait();
+  if (item) for (let i = 0; i < count; i++) await q.put(item);
+  else if (kind === 'obj') for (let i = start; i < start + count; i++) await q.put({ i, s: 'x' });
+  else for (let i = start; i < start + count; i++) await q.put(i);
+  for (let k = 0; k < consumers; k++) await q.put(null);
+});
+
+/**
+ * Queue consumer: get until `producers` nulls, report the count (and sum of
+ * ints: nothing lost or duplicated). 1->N and N->1 only.
+ */
+export const consume = task(import.meta.url, async (q, ready, done, producers = 1) => {
+  await ready.put(1);
+  let got = 0;
+  let sum = 0;
+  let ends = 0;
+  for (;;) {
+    const v = await q.get();
+    if (v === null) {
+      if (++ends === producers) break;
+      continue;
+    }
+    got++;
+    if (typeof v === 'number') sum += v;
+    else if (typeof v?.i === 'number') sum += v.i;
+  }
+  await done.put([got, sum]);
+});
+
+/** JoinableQueue consumer: get + taskDone forever (daemon). */
+export const jconsume = task(import.meta.url, async (q, ready) => {
+  await ready.put(1);
+  for (;;) {
+    await q.get();
+    q.taskDone();
+  }
+});
+
+/** Pool task: trivial. */
+export const double = task(import.meta.url, (x) => x * 2);
+
+/** Memory: write this child's peak RSS (VmHWM, kB) to a file (no IPC, no queue: a no-op child). */
+export const vmhwm = task(import.meta.url, async (file) => {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const m = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'));
+  writeFileSync(file, String(Number(m?.[1] ?? 0)));
+});
