@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEBUG, getLogger, type Handler, type LogRecord } from '@multiproc/logging';
 import { Process } from '@multiproc/process';
 import { afterEach, expect, it } from 'vitest';
 import { exitWith, noop } from './fixtures/tasks.mjs';
-import { cleanup, runScript, track } from './helpers.js';
+import { cleanup, runScript, tempDir, track } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -60,4 +62,21 @@ it("children started after setLevel(DEBUG) send their records to this process's 
     logger.removeHandler(handler);
     logger.setLevel(0);
   }
+});
+
+it("the README's pino adapter: a child's records reach pino in the parent, with the child's name and pid", async () => {
+  const file = join(tempDir(), 'pino.log');
+  const { code, stdout } = await runScript(['parent-pino.mjs', file]).done;
+  expect(code).toBe(0);
+  const { pid } = JSON.parse(stdout.trim().split('\n').pop()!);
+  const lines = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  expect(lines).toContainEqual(
+    expect.objectContaining({ level: 30, pid, process: 'p1', msg: 'child process calling self.run()' }),
+  );
+  expect(lines).toContainEqual(
+    expect.objectContaining({ level: 30, pid, process: 'p1', msg: 'process exiting with exitcode 0' }),
+  );
 });
