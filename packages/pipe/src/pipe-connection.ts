@@ -1,21 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { getLogger } from '@multiproc/logging';
 import {
-  Client,
   type Connection,
   ConnectionClosedError,
   checkTimeout,
-  decodeValue,
   EncodeError,
-  encodeValue,
-  getAuthkey,
   type HandleRef,
-  Host,
-  HostLink,
-  InvalidArgumentError,
   MultiprocError,
   NO_MESSAGE,
-  ProtocolError,
   registerHandleKind,
   SharedObject,
   TimeoutError,
@@ -25,15 +16,12 @@ import {
 } from '@multiproc/wire';
 import type { ConnectionLike } from './connection-like.js';
 import { hold, release } from './keep-alive.js';
-import { type AttachReply, NOTICE_EVENT, Rendezvous, type Side, type WaitNotice } from './rendezvous.js';
+import { Attachment, tellRendezvousClosed } from './pipe-attach.js';
+import { endFromHandle, endHandle, PIPE_END_KIND } from './pipe-handle.js';
+import type { Rendezvous, Side } from './rendezvous.js';
+import { type Queued, queuedBytes, queuedValue, SendQueue } from './send-queue.js';
 
-/** The handle kind a pipe end travels as. */
-export const PIPE_END_KIND = 'multiproc.pipe-end';
-
-/** wire's first message that hands a socket to a host's `expectAttach` waiter (`ATTACH` in wire's messages.ts). */
-const ATTACH = 6;
-/** An end told that its peer is on the way fails if no connection arrives within this many ms. */
-const CONNECT_DEADLINE = 15_000;
+export { PIPE_END_KIND };
 
 /** How an end is made: by `Pipe()` (the rendezvous is local) or by decoding a handle. */
 export interface EndInit {
@@ -54,9 +42,6 @@ export interface EndInit {
  */
 type State = 'fresh' | 'attaching' | 'open' | 'failed' | 'closed' | 'moved';
 
-/** A message sent before the ends met: `[isBytes, payload]`, values encoded at send time. */
-type Queued = [boolean, Buffer];
-
 let createEnd: <T>(init: EndInit) => PipeConnection<T>;
 
 /**
@@ -70,23 +55,18 @@ let createEnd: <T>(init: EndInit) => PipeConnection<T>;
  * value throws in `send`) and delivered, in order, when the ends meet.
  */
 export class PipeConnection<T = unknown> extends SharedObject implements ConnectionLike<T> {
-  readonly #side: Side;
+  readonly #init: EndInit;
   readonly #readable: boolean;
   readonly #writable: boolean;
-  readonly #maxFrameSize: number;
-  readonly #local: Rendezvous | null;
-  readonly #remote: { address: string; id: number } | null;
   #state: State = 'fresh';
   #conn: Connection | null = null;
   /** Closed by the user while still attaching: deliver what was queued, then close. */
   #closing = false;
   #failure: Error | null = null;
-  #outbox: Queued[] = [];
+  #outbox = new SendQueue();
   #attachWaiters = new Set<() => void>();
   #holding = false;
   #handle: HandleRef | null = null;
-  #peerAnnounced = false;
-  #cleanups: Array<() => void> = [];
 
   static {
     createEnd = <T>(init: EndInit) => new PipeConnection<T>(init);
@@ -94,12 +74,9 @@ export class PipeConnection<T = unknown> extends SharedObject implements Connect
 
   private constructor(init: EndInit) {
     super();
-    this.#side = init.side;
+    this.#init = init;
     this.#readable = init.readable;
     this.#writable = init.writable;
-    this.#maxFrameSize = init.maxFrameSize;
-    this.#local = init.local;
-    this.#remote = init.remote;
   }
 
   /** `true` once this end was closed here or passed to another process. */
@@ -123,13 +100,7 @@ export class PipeConnection<T = unknown> extends SharedObject implements Connect
       return;
     }
     this.#checkWritable();
-    const bytes = encodeValue(value);
-    if (bytes.length > this.#maxFrameSize) {
-      throw new InvalidArgumentError(
-        `message of ${bytes.length} bytes exceeds maxFrameSize ${this.#maxFrameSize}`,
-      );
-    }
-    this.#enqueue([false, bytes]);
+    this.#enqueue(queuedValue(value, this.#init.maxFrameSize));
   }
 
   /** Send raw bytes as one message, as Python's `send_bytes(buf, offset, size)`. */
@@ -140,18 +111,7 @@ export class PipeConnection<T = unknown> extends SharedObject implements Connect
       return;
     }
     this.#checkWritable();
-    if (!(buf instanceof Uint8Array))
-      throw new InvalidArgumentError('sendBytes needs a Buffer or Uint8Array');
-    if (!Number.isInteger(offset) || offset < 0) throw new InvalidArgumentError('offset is negative');
-    if (offset > buf.length) throw new InvalidArgumentError('buffer length < offset');
-    const n = size ?? buf.length - offset;
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('size is negative');
-    if (offset + n > buf.length) throw new InvalidArgumentError('buffer length < offset + size');
-    if (n > this.#maxFrameSize) {
-      throw new InvalidArgumentError(`message of ${n} bytes exceeds maxFrameSize ${this.#maxFrameSize}`);
-    }
-    // Copied now: the caller may reuse its buffer as soon as this returns.
-    this.#enqueue([true, Buffer.from(buf.subarray(offset, offset + n))]);
+    this.#enqueue(queuedBytes(buf, offset, size, this.#init.maxFrameSize));
   }
 
   /** The next message. Rejects with `TimeoutError`, `AbortError`, or `ConnectionClosedError` at end of stream. */
@@ -198,7 +158,7 @@ export class PipeConnection<T = unknown> extends SharedObject implements Connect
     switch (this.#state) {
       case 'fresh':
         this.#state = 'closed';
-        this.#tellRendezvousClosed();
+        tellRendezvousClosed(this.#init);
         break;
       case 'attaching':
         if (!this.#closing) {
@@ -260,22 +220,15 @@ export class PipeConnection<T = unknown> extends SharedObject implements Connect
         'cannot pass a pipe end that has already been used to another process: pass ends on before sending, receiving or polling on them',
       );
     }
-    const where = this.#local !== null ? this.#local.locate() : this.#remote!;
-    this.#handle = {
-      kind: PIPE_END_KIND,
-      address: where.address,
-      id: where.id,
-      data: [this.#side, this.#readable, this.#writable, this.#maxFrameSize],
-      module: import.meta.url,
-    };
+    // import.meta.url: the receiver imports this module, which registers the kind.
+    this.#handle = endHandle(this.#init, import.meta.url);
     this.#state = 'moved';
-    getLogger().subdebug('pipe end %d passed on (pipe %s#%d)', this.#side, where.address, where.id);
     return this.#handle;
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     const mode = this.#readable && this.#writable ? 'duplex' : this.#readable ? 'read-only' : 'write-only';
-    return `<PipeConnection end ${this.#side} ${this.closed ? 'closed' : this.#state} ${mode}>`;
+    return `<PipeConnection end ${this.#init.side} ${this.closed ? 'closed' : this.#state} ${mode}>`;
   }
 
   // ---- checks -------------------------------------------------------------
@@ -348,117 +301,20 @@ export class PipeConnection<T = unknown> extends SharedObject implements Connect
     });
   }
 
-  /**
-   * Asks the rendezvous to meet the other end. This end is first made
-   * reachable on this process's host under a fresh token, so a peer told to
-   * connect can never arrive before the token is known here.
-   */
   #attach(): void {
     if (this.#state !== 'fresh') return;
     this.#state = 'attaching';
-    const host = Host.current();
-    const token = randomBytes(18).toString('base64url');
-    this.#cleanups.push(host.expectAttach(token, (conn) => this.#opened(conn, 'accepted')));
-    if (this.#local !== null) {
-      let reply: AttachReply;
-      try {
-        reply = this.#local.attach(this.#side, host.address, token, (n) => this.#onNotice(n), null);
-      } catch (error) {
-        this.#fail(error as Error);
-        return;
-      }
-      this.#onReply(reply);
-      return;
-    }
-    const { address, id } = this.#remote!;
-    const link = HostLink.to(address);
-    this.#cleanups.push(
-      link.subscribe(id, (event, value) => {
-        if (event === NOTICE_EVENT && Array.isArray(value) && value[0] === this.#side) {
-          this.#onNotice(value[1] as WaitNotice);
-        }
-      }),
-      link.onClose((error) => {
-        if (this.#state !== 'attaching' || this.#peerAnnounced) return;
-        this.#fail(
-          new ConnectionClosedError(
-            'the process that created this pipe exited before both ends were used: it introduces the ends, so it must run until each end has been used once',
-            { cause: error },
-          ),
-        );
-      }),
-    );
-    link.request(id, 'attach', [this.#side, host.address, token]).then(
-      (reply) => this.#onReply(reply as AttachReply),
-      (error) => this.#fail(attachError(error)),
-    );
-  }
-
-  #onReply(reply: AttachReply): void {
-    if (this.#state !== 'attaching') return;
-    if ('connect' in reply) {
-      this.#connect(reply.connect, reply.token);
-    } else if ('gone' in reply) {
-      this.#fail(peerClosed());
-    }
-    // { wait }: the peer connects to this end's host when it is used.
-  }
-
-  #onNotice(notice: WaitNotice): void {
-    if (this.#state !== 'attaching') return;
-    if (notice === 'gone') {
-      this.#fail(peerClosed());
-      return;
-    }
-    this.#peerAnnounced = true;
-    const timer = setTimeout(() => {
-      this.#fail(
-        new ConnectionClosedError(
-          `the other end of the pipe did not connect within ${CONNECT_DEADLINE} ms of being used`,
-        ),
-      );
-    }, CONNECT_DEADLINE);
-    timer.unref();
-    this.#cleanups.push(() => clearTimeout(timer));
-  }
-
-  async #connect(address: string, token: string): Promise<void> {
-    let conn: Connection;
-    try {
-      conn = await Client(address, { authkey: getAuthkey(), maxFrameSize: this.#maxFrameSize });
-    } catch (error) {
-      this.#fail(
-        new ConnectionClosedError(`cannot reach the other end of the pipe: ${(error as Error).message}`, {
-          cause: error,
-        }),
-      );
-      return;
-    }
-    conn.send([ATTACH, token]);
-    this.#opened(conn, 'connected');
+    new Attachment(this.#init, {
+      attaching: () => this.#state === 'attaching',
+      opened: (conn, how) => this.#opened(conn, how),
+      failed: (error) => this.#failed(error),
+    }).start();
   }
 
   #opened(conn: Connection, how: 'accepted' | 'connected'): void {
-    if (this.#state !== 'attaching') {
-      conn.close();
-      return;
-    }
-    this.#runCleanups();
     this.#conn = conn;
     this.#state = 'open';
-    const outbox = this.#outbox;
-    this.#outbox = [];
-    for (const [isBytes, payload] of outbox) {
-      try {
-        if (isBytes) conn.sendBytes(payload);
-        else conn.send(decodeValue(payload));
-      } catch (error) {
-        getLogger().warning(
-          'pipe: a message sent before the ends met was dropped: %s',
-          (error as Error).message,
-        );
-      }
-    }
+    this.#outbox.sendTo(conn);
     if (this.#closing) {
       this.#closing = false;
       this.#state = 'closed';
@@ -466,33 +322,17 @@ export class PipeConnection<T = unknown> extends SharedObject implements Connect
     }
     this.#wakeAttachWaiters();
     this.#updateHold();
-    getLogger().debug('pipe end %d attached: direct socket (%s)', this.#side, how);
+    getLogger().debug('pipe end %d attached: direct socket (%s)', this.#init.side, how);
   }
 
-  #fail(error: Error): void {
-    if (this.#state !== 'attaching') return;
-    this.#runCleanups();
-    this.#outbox = [];
+  #failed(error: Error): void {
+    this.#outbox.clear();
     this.#failure = error;
     this.#state = this.#closing ? 'closed' : 'failed';
     this.#closing = false;
     this.#wakeAttachWaiters();
     this.#updateHold();
-    getLogger().debug('pipe end %d could not attach: %s', this.#side, error.message);
-  }
-
-  /** A fresh end closed without being used: the other end sees end of stream when it is used. */
-  #tellRendezvousClosed(): void {
-    if (this.#local !== null) {
-      this.#local.close(this.#side);
-      return;
-    }
-    const { address, id } = this.#remote!;
-    HostLink.to(address)
-      .request(id, 'close', [this.#side])
-      .catch(() => {
-        // The creator is gone: the other end finds out when it tries to attach.
-      });
+    getLogger().debug('pipe end %d could not attach: %s', this.#init.side, error.message);
   }
 
   #wakeAttachWaiters(): void {
@@ -510,12 +350,6 @@ export class PipeConnection<T = unknown> extends SharedObject implements Connect
     if (want) hold();
     else release();
   }
-
-  #runCleanups(): void {
-    const cleanups = this.#cleanups;
-    this.#cleanups = [];
-    for (const cleanup of cleanups) cleanup();
-  }
 }
 
 function remaining(options: WaitOptions | undefined, startedAt: number): WaitOptions | undefined {
@@ -524,56 +358,9 @@ function remaining(options: WaitOptions | undefined, startedAt: number): WaitOpt
   return { timeout: left, signal: options.signal };
 }
 
-function peerClosed(): ConnectionClosedError {
-  return new ConnectionClosedError('peer closed the connection');
-}
-
-function attachError(error: unknown): Error {
-  const code = (error as { code?: unknown })?.code;
-  if (code === 'ERR_NO_SUCH_OBJECT') {
-    return new MultiprocError(
-      'this pipe end cannot be used: both ends of its pipe are already in use (an end is used in one process only; pass it on before using it)',
-      'ERR_PIPE_END_IN_USE',
-    );
-  }
-  if (error instanceof ConnectionClosedError) {
-    return new ConnectionClosedError(
-      `cannot reach the process that created this pipe (it introduces the ends): ${error.message}`,
-      { cause: error },
-    );
-  }
-  return error instanceof Error ? error : new MultiprocError(String(error));
-}
-
 /** Builds a new, unused end (used by `Pipe()`). */
 export function newEnd<T>(init: EndInit): PipeConnection<T> {
   return createEnd<T>(init);
 }
 
-function revive(ref: HandleRef): PipeConnection {
-  const data = ref.data;
-  if (
-    !Array.isArray(data) ||
-    (data[0] !== 0 && data[0] !== 1) ||
-    typeof data[1] !== 'boolean' ||
-    typeof data[2] !== 'boolean' ||
-    typeof data[3] !== 'number' ||
-    typeof ref.address !== 'string' ||
-    typeof ref.id !== 'number'
-  ) {
-    throw new ProtocolError('malformed pipe end handle');
-  }
-  const host = Host.existing();
-  const here = host !== null && host.address === ref.address ? host.lookup(ref.id) : undefined;
-  const local = here instanceof Rendezvous ? here : null;
-  return createEnd({
-    side: data[0],
-    readable: data[1],
-    writable: data[2],
-    maxFrameSize: data[3],
-    local,
-    remote: local === null ? { address: ref.address, id: ref.id } : null,
-  });
-}
-
-registerHandleKind(PIPE_END_KIND, import.meta.url, revive);
+registerHandleKind(PIPE_END_KIND, import.meta.url, (ref) => createEnd(endFromHandle(ref)));

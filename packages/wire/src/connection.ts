@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
-import { abortError, checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
-import { Decoder, decodeValue, Encoder, encodeValue } from './codec.js';
+import { checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
+import { Decoder, Encoder } from './codec.js';
+import { applyControl, type DeferredFrame, encodeMessage, replayDeferred } from './connection-control.js';
+import { type ConnectionOptions, checkMaxFrameSize } from './connection-options.js';
 import {
   ConnectionClosedError,
   EncodeError,
@@ -8,39 +10,13 @@ import {
   MultiprocError,
   ProtocolError,
 } from './errors.js';
-import { DEFAULT_MAX_FRAME_SIZE, FrameKind, MAX_FRAME_SIZE_LIMIT } from './frame.js';
+import { FrameKind } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
-import { FrameWriter } from './frame-writer.js';
-import { ensureModules } from './module-loader.js';
+import { FrameWriter, HIGH_WATER } from './frame-writer.js';
+import { endOfStream, Inbox, type Message, NO_MESSAGE, type Picker, pickBytes, pickValue } from './inbox.js';
 import { keepUnreadOnEpipe } from './sync-drain.js';
 
-export interface ConnectionOptions {
-  /** Largest frame accepted or sent, in bytes. A larger incoming frame closes the connection with a ProtocolError. @default 67108864 (64 MiB) */
-  maxFrameSize?: number;
-  /** Whether this end may receive. @default true */
-  readable?: boolean;
-  /** Whether this end may send. @default true */
-  writable?: boolean;
-  /** Use msgpackr records (object shapes sent once per connection). @default true */
-  records?: boolean;
-  /** Bytes already read from the socket before the connection took it over (after a handshake). */
-  head?: Buffer;
-}
-
-/** `error`: the message arrived but could not be decoded here; receiving it rejects with that error. */
-type Message = { bytes: true; value: Buffer } | { bytes: false; value: unknown; error?: Error };
-
-const pickValue = (m: Message): unknown => m.value;
-
-/** What `Connection.recvReady()` returns when no message is ready. */
-export const NO_MESSAGE: unique symbol = Symbol('multiproc.noMessage');
-type Control = { type: 'reset' } | { type: 'modules'; urls: string[] };
-
-/** What recvBytes' picker returns for a value message: `undefined` is a valid message, so it cannot mean "no". */
-const NOT_BYTES: unique symbol = Symbol('not bytes');
-
-/** Outgoing bytes above which `drain()` waits. */
-const HIGH_WATER = 8 * 1024 * 1024;
+export { type ConnectionOptions, NO_MESSAGE };
 
 /**
  * One end of a message channel over a stream socket (Unix or TCP): what
@@ -56,10 +32,8 @@ export class Connection {
   readonly #writable: boolean;
   #encoder: Encoder;
   #valueDecoder: Decoder;
-  #inbox: Message[] = [];
-  #inboxHead = 0;
-  #waiters: Array<() => void> = [];
-  #deferred: Array<[FrameKind, Buffer]> | null = null;
+  readonly #inbox: Inbox;
+  #deferred: DeferredFrame[] | null = null;
   #closed = false;
   #peerClosed: Error | null = null;
   #holds = 0;
@@ -73,6 +47,7 @@ export class Connection {
     const records = options.records ?? true;
     this.#encoder = new Encoder(records);
     this.#valueDecoder = new Decoder(records);
+    this.#inbox = new Inbox(this, () => endOfStream(this.#closed, this.#peerClosed));
     this.#socket = socket;
     this.#writer = new FrameWriter(socket);
     keepUnreadOnEpipe(socket, (chunk) => this.#onData(chunk));
@@ -93,10 +68,8 @@ export class Connection {
    */
   set onMessage(handler: ((message: unknown) => void) | null) {
     this.#onMessage = handler;
-    while (handler !== null && this.#onMessage === handler && this.#hasMessage()) {
-      const message = this.#inbox[this.#inboxHead]!;
-      this.#shift();
-      handler(message.value);
+    while (handler !== null && this.#onMessage === handler && this.#inbox.hasMessage()) {
+      handler(this.#inbox.shiftMessage().value);
     }
   }
   get onMessage(): ((message: unknown) => void) | null {
@@ -120,17 +93,10 @@ export class Connection {
   /** Encode and send one message. Values that cannot travel throw here, never on the other side. */
   send(value: unknown): void {
     this.#checkWrite();
-    let { bytes, modules } = this.#encodeOrReset(value);
-    if (bytes.length > this.#maxFrameSize) {
-      throw new InvalidArgumentError(
-        `message of ${bytes.length} bytes exceeds maxFrameSize ${this.#maxFrameSize}`,
-      );
-    }
-    if (modules !== null) {
-      bytes = Buffer.from(bytes); // the control frame's encode reuses the same buffer
-      this.#sendControl({ type: 'modules', urls: [...modules] });
-    }
-    this.#writer.write(FrameKind.Value, bytes);
+    this.#writer.write(
+      FrameKind.Value,
+      encodeMessage(this.#encoder, this.#writer, value, this.#maxFrameSize),
+    );
   }
 
   /** Send raw bytes as one message, as Python's `send_bytes(buf, offset, size)`. */
@@ -152,12 +118,9 @@ export class Connection {
   /** Receive the next message. Rejects with TimeoutError, AbortError or ConnectionClosedError. */
   recv(options?: WaitOptions): Promise<unknown> {
     // Fast path: a value is already queued and there is no deadline to check.
-    if (options === undefined && this.#readable && !this.#closed && this.#inboxHead < this.#inbox.length) {
-      const message = this.#inbox[this.#inboxHead]!;
-      if (message.bytes || !message.error) {
-        this.#shift();
-        return Promise.resolve(message.value);
-      }
+    if (options === undefined && this.#readable && !this.#closed) {
+      const value = this.#inbox.takeReady();
+      if (value !== NO_MESSAGE) return Promise.resolve(value);
     }
     return this.#take(options, pickValue);
   }
@@ -169,24 +132,12 @@ export class Connection {
    */
   recvReady(): unknown {
     this.#checkRead();
-    if (this.#inboxHead < this.#inbox.length) {
-      const message = this.#inbox[this.#inboxHead]!;
-      if (message.bytes || !message.error) {
-        this.#shift();
-        return message.value;
-      }
-    }
-    return NO_MESSAGE;
+    return this.#inbox.takeReady();
   }
 
   /** Receive the next message as bytes. A message sent with `send()` that is not bytes stays queued and this rejects. */
   recvBytes(options?: WaitOptions): Promise<Buffer> {
-    return this.#take(options, (m) => {
-      if (m.bytes) return m.value;
-      if (m.value instanceof Uint8Array)
-        return Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
-      return NOT_BYTES;
-    }) as Promise<Buffer>;
+    return this.#take(options, pickBytes);
   }
 
   /** Is a message (or end of stream) ready? Waits up to `timeout` ms. @default 0 */
@@ -199,11 +150,11 @@ export class Connection {
       // A Promise-returning call reports misuse by rejecting, like recv().
       return Promise.reject(error);
     }
-    if (this.#hasMessage() || this.#peerClosed) return Promise.resolve(true);
+    if (this.#inbox.hasMessage() || this.#peerClosed) return Promise.resolve(true);
     if (ms === 0) return Promise.resolve(false);
     return waitWithDeadline<boolean>(
       { timeout: ms },
-      (resolve) => this.#addWaiter(() => resolve(true)),
+      (resolve) => this.#inbox.addWaiter(() => resolve(true)),
       () => false,
     );
   }
@@ -211,17 +162,7 @@ export class Connection {
   /** Resolves when outgoing data is below the high-water mark (backpressure for fast senders). */
   drain(): Promise<void> {
     if (this.#writer.pendingBytes < HIGH_WATER || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.#writer.pendingBytes < HIGH_WATER || this.#closed || this.#peerClosed) {
-          this.#socket.off('drain', check);
-          this.#socket.off('close', check);
-          resolve();
-        }
-      };
-      this.#socket.on('drain', check);
-      this.#socket.on('close', check);
-    });
+    return this.#writer.belowHighWater(() => this.#closed || this.#peerClosed !== null);
   }
 
   /** Bytes queued for sending and not yet written to the kernel. */
@@ -249,7 +190,7 @@ export class Connection {
     this.#closed = true;
     this.#writer.close();
     this.#socket.end();
-    this.#failWaiters();
+    this.#inbox.wake();
     this.#emitClose(null);
   }
 
@@ -274,7 +215,7 @@ export class Connection {
     while (true) {
       try {
         // Whatever is queued is yielded without a recv() promise each.
-        if (this.#readable && !this.#closed && this.#hasMessage()) {
+        if (this.#readable && !this.#closed && this.#inbox.hasMessage()) {
           const value = this.recvReady();
           if (value !== NO_MESSAGE) {
             yield value;
@@ -293,20 +234,6 @@ export class Connection {
     this.close();
   }
 
-  #encodeOrReset(value: unknown) {
-    try {
-      return this.#encoder.encode(value);
-    } catch (error) {
-      // The encoder dropped its record state; the peer must drop the same state.
-      this.#sendControl({ type: 'reset' });
-      throw error;
-    }
-  }
-
-  #sendControl(control: Control): void {
-    this.#writer.write(FrameKind.Control, encodeValue(control));
-  }
-
   #checkWrite(): void {
     if (this.#closed) throw new ConnectionClosedError('connection is closed');
     if (!this.#writable) throw new MultiprocError('connection is read-only', 'ERR_CONNECTION_MODE');
@@ -319,97 +246,13 @@ export class Connection {
     if (!this.#readable) throw new MultiprocError('connection is write-only', 'ERR_CONNECTION_MODE');
   }
 
-  #take<T>(options: WaitOptions | undefined, pick: (m: Message) => T | typeof NOT_BYTES): Promise<T> {
+  #take<T>(options: WaitOptions | undefined, pick: Picker<T>): Promise<T> {
     try {
       this.#checkRead();
-      // Checked here, not only when a wait starts, so a bad timeout fails even if a message is queued.
-      checkTimeout(options?.timeout);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (options?.signal?.aborted) return Promise.reject(abortError(options.signal));
-    const tryTake = (): { ok: true; value: T } | { ok: false; error?: Error } => {
-      if (this.#hasMessage()) {
-        const message = this.#inbox[this.#inboxHead]!;
-        if (!message.bytes && message.error) {
-          // Consumed, as Python's recv() raises and drops a message it cannot unpickle.
-          this.#shift();
-          return { ok: false, error: message.error };
-        }
-        const value = pick(message);
-        if (value === NOT_BYTES) {
-          return {
-            ok: false,
-            error: new MultiprocError('next message is not bytes: use recv()', 'ERR_MESSAGE_TYPE'),
-          };
-        }
-        this.#shift();
-        return { ok: true, value: value as T };
-      }
-      if (this.#closed) return { ok: false, error: new ConnectionClosedError('connection is closed') };
-      if (this.#peerClosed) return { ok: false, error: closedError(this.#peerClosed) };
-      return { ok: false };
-    };
-    const first = tryTake();
-    if (first.ok) return Promise.resolve(first.value);
-    if (first.error) return Promise.reject(first.error);
-    return waitWithDeadline<T>(options, (resolve, reject) => {
-      let cancel = () => {};
-      // Several waiters may wake for one message: whoever loses re-arms.
-      const arm = () => {
-        cancel = this.#addWaiter(() => {
-          const r = tryTake();
-          if (r.ok) resolve(r.value);
-          else if (r.error) reject(r.error);
-          else arm();
-        });
-      };
-      arm();
-      return () => cancel();
-    });
-  }
-
-  #hasMessage(): boolean {
-    return this.#inboxHead < this.#inbox.length;
-  }
-
-  #shift(): void {
-    this.#inbox[this.#inboxHead++] = undefined as unknown as Message;
-    if (this.#inboxHead > 1024 && this.#inboxHead * 2 > this.#inbox.length) {
-      this.#inbox = this.#inbox.slice(this.#inboxHead);
-      this.#inboxHead = 0;
-    }
-  }
-
-  /** Registers a one-shot waiter woken by the next message or close; returns its canceller. */
-  #addWaiter(fn: () => void): () => void {
-    let active = true;
-    this.hold();
-    const wrapped = () => {
-      if (!active) return;
-      active = false;
-      this.release();
-      fn();
-    };
-    this.#waiters.push(wrapped);
-    return () => {
-      if (!active) return;
-      active = false;
-      this.release();
-      const i = this.#waiters.indexOf(wrapped);
-      if (i >= 0) this.#waiters.splice(i, 1);
-    };
-  }
-
-  #wake(): void {
-    if (this.#waiters.length === 0) return;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
-  }
-
-  #failWaiters(): void {
-    this.#wake();
+    return this.#inbox.take(options, pick);
   }
 
   readonly #onData = (chunk: Buffer): void => {
@@ -431,20 +274,11 @@ export class Connection {
 
   #handleFrame(kind: FrameKind, payload: Buffer): void {
     if (kind === FrameKind.Control) {
-      let control: Control;
-      try {
-        control = decodeValue(payload) as Control;
-      } catch {
-        throw new ProtocolError('malformed control frame');
+      const wait = applyControl(payload, this.#valueDecoder);
+      if (wait !== null) {
+        this.#deferred = [];
+        wait.then(() => this.#resume());
       }
-      if (control?.type === 'reset') this.#valueDecoder.reset();
-      else if (control?.type === 'modules' && Array.isArray(control.urls)) {
-        const wait = ensureModules(control.urls.filter((u) => typeof u === 'string'));
-        if (wait !== null) {
-          this.#deferred = [];
-          wait.then(() => this.#resume());
-        }
-      } else throw new ProtocolError('unknown control frame');
       return;
     }
     if (kind === FrameKind.Bytes) {
@@ -468,19 +302,12 @@ export class Connection {
   #resume(): void {
     const frames = this.#deferred ?? [];
     this.#deferred = null;
-    for (let i = 0; i < frames.length; i++) {
-      if (this.#deferred !== null) {
-        (this.#deferred as Array<[FrameKind, Buffer]>).push(...frames.slice(i));
-        return;
-      }
-      const [kind, payload] = frames[i]!;
-      try {
-        this.#handleFrame(kind, payload);
-      } catch (error) {
-        this.#fail(error as Error);
-        return;
-      }
-    }
+    replayDeferred(
+      frames,
+      (kind, payload) => this.#handleFrame(kind, payload),
+      () => this.#deferred,
+      (error) => this.#fail(error),
+    );
   }
 
   #deliverError(error: Error): void {
@@ -497,7 +324,6 @@ export class Connection {
       return;
     }
     this.#inbox.push(message);
-    this.#wake();
   }
 
   #onPeerGone(error: Error | null): void {
@@ -509,7 +335,7 @@ export class Connection {
     this.#peerClosed = reason ?? new ConnectionClosedError('peer closed the connection');
     this.#writer.close();
     if (!this.#socket.destroyed && error !== null) this.#socket.destroy();
-    this.#wake();
+    this.#inbox.wake();
     this.#emitClose(reason);
   }
 
@@ -518,18 +344,4 @@ export class Connection {
     this.#closeListeners = [];
     for (const l of listeners) l(error);
   }
-}
-
-function closedError(cause: Error): Error {
-  if (cause instanceof ProtocolError) return cause;
-  if (cause instanceof ConnectionClosedError) return cause;
-  return new ConnectionClosedError('peer closed the connection', { cause });
-}
-
-export function checkMaxFrameSize(size: number | undefined): number {
-  if (size === undefined) return DEFAULT_MAX_FRAME_SIZE;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_FRAME_SIZE_LIMIT) {
-    throw new InvalidArgumentError(`maxFrameSize must be an integer from 1 to ${MAX_FRAME_SIZE_LIMIT}`);
-  }
-  return size;
 }

@@ -6,6 +6,8 @@ const INITIAL_BATCH = 64 * 1024;
 const FLUSH_THRESHOLD = 256 * 1024;
 /** Batches up to this size are copied out instead of handing over the batch buffer. */
 const SMALL_BATCH = 16 * 1024;
+/** Outgoing bytes above which `drain()` waits. */
+export const HIGH_WATER = 8 * 1024 * 1024;
 
 /** Writers holding a batch not yet handed to their socket. */
 const unflushed = new Set<FrameWriter>();
@@ -58,6 +60,22 @@ export class FrameWriter {
   /** Bytes accepted by the socket but not yet handed to the kernel, plus this tick's batch. */
   get pendingBytes(): number {
     return this.#position + this.#socket.writableLength;
+  }
+
+  /** Resolves once pending bytes are below `HIGH_WATER`, or when `ended()` says the connection is gone. */
+  belowHighWater(ended: () => boolean): Promise<void> {
+    const socket = this.#socket;
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.pendingBytes < HIGH_WATER || ended()) {
+          socket.off('drain', check);
+          socket.off('close', check);
+          resolve();
+        }
+      };
+      socket.on('drain', check);
+      socket.on('close', check);
+    });
   }
 
   flush(): void {

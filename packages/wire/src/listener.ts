@@ -10,7 +10,8 @@ import {
   parseAddress,
 } from './address.js';
 import { toAuthkey } from './authkey.js';
-import { Connection, type ConnectionOptions, checkMaxFrameSize } from './connection.js';
+import { Connection } from './connection.js';
+import { type ConnectionOptions, checkMaxFrameSize } from './connection-options.js';
 import { ConnectionClosedError, InvalidArgumentError, MultiprocError } from './errors.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, handshake } from './handshake.js';
 import { privateDir } from './private-dir.js';

@@ -1,0 +1,91 @@
+import { type Decoder, decodeValue, type EncodeResult, type Encoder, encodeValue } from './codec.js';
+import { InvalidArgumentError, ProtocolError } from './errors.js';
+import { FrameKind } from './frame.js';
+import type { FrameWriter } from './frame-writer.js';
+import { ensureModules } from './module-loader.js';
+
+type Control = { type: 'reset' } | { type: 'modules'; urls: string[] };
+
+/** A frame that arrived while a handle module was loading, kept (copied) to be handled in order. */
+export type DeferredFrame = [FrameKind, Buffer];
+
+function sendControl(writer: FrameWriter, control: Control): void {
+  writer.write(FrameKind.Control, encodeValue(control));
+}
+
+/**
+ * Encodes a value message, first sending the control frame it needs: the
+ * handle modules the receiver must import, or a reset if encoding failed.
+ */
+export function encodeMessage(
+  encoder: Encoder,
+  writer: FrameWriter,
+  value: unknown,
+  maxFrameSize: number,
+): Buffer {
+  let encoded: EncodeResult;
+  try {
+    encoded = encoder.encode(value);
+  } catch (error) {
+    // The encoder dropped its record state; the peer must drop the same state.
+    sendControl(writer, { type: 'reset' });
+    throw error;
+  }
+  let { bytes, modules } = encoded;
+  if (bytes.length > maxFrameSize) {
+    throw new InvalidArgumentError(`message of ${bytes.length} bytes exceeds maxFrameSize ${maxFrameSize}`);
+  }
+  if (modules !== null) {
+    bytes = Buffer.from(bytes); // the control frame's encode reuses the same buffer
+    sendControl(writer, { type: 'modules', urls: [...modules] });
+  }
+  return bytes;
+}
+
+/**
+ * Applies a control frame from the peer. Returns a promise when the frames
+ * after it must wait for handle modules to load, else `null`.
+ */
+export function applyControl(payload: Buffer, valueDecoder: Decoder): Promise<void> | null {
+  let control: Control;
+  try {
+    control = decodeValue(payload) as Control;
+  } catch {
+    throw new ProtocolError('malformed control frame');
+  }
+  if (control?.type === 'reset') {
+    valueDecoder.reset();
+    return null;
+  }
+  if (control?.type === 'modules' && Array.isArray(control.urls)) {
+    return ensureModules(control.urls.filter((u) => typeof u === 'string'));
+  }
+  throw new ProtocolError('unknown control frame');
+}
+
+/**
+ * Handles deferred frames in order. One of them may start a new wait
+ * (`deferring()` then returns its list): the frames after it join that list.
+ * A frame that breaks the protocol goes to `fail` and drops the rest.
+ */
+export function replayDeferred(
+  frames: DeferredFrame[],
+  handle: (kind: FrameKind, payload: Buffer) => void,
+  deferring: () => DeferredFrame[] | null,
+  fail: (error: Error) => void,
+): void {
+  for (let i = 0; i < frames.length; i++) {
+    const again = deferring();
+    if (again !== null) {
+      again.push(...frames.slice(i));
+      return;
+    }
+    const [kind, payload] = frames[i]!;
+    try {
+      handle(kind, payload);
+    } catch (error) {
+      fail(error as Error);
+      return;
+    }
+  }
+}

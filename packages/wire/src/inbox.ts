@@ -1,0 +1,168 @@
+import { abortError, checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
+import { ConnectionClosedError, MultiprocError, ProtocolError } from './errors.js';
+
+/** `error`: the message arrived but could not be decoded here; receiving it rejects with that error. */
+export type Message = { bytes: true; value: Buffer } | { bytes: false; value: unknown; error?: Error };
+
+/** What `Connection.recvReady()` returns when no message is ready. */
+export const NO_MESSAGE: unique symbol = Symbol('multiproc.noMessage');
+
+/** What recvBytes' picker returns for a value message: `undefined` is a valid message, so it cannot mean "no". */
+export const NOT_BYTES: unique symbol = Symbol('not bytes');
+
+export type Picker<T> = (m: Message) => T | typeof NOT_BYTES;
+
+export const pickValue: Picker<unknown> = (m) => m.value;
+
+export const pickBytes: Picker<Buffer> = (m) => {
+  if (m.bytes) return m.value;
+  if (m.value instanceof Uint8Array)
+    return Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
+  return NOT_BYTES;
+};
+
+/** Why a receive that finds nothing queued fails: `null` while more may arrive. */
+export function endOfStream(closed: boolean, peerClosed: Error | null): Error | null {
+  if (closed) return new ConnectionClosedError('connection is closed');
+  if (peerClosed === null) return null;
+  if (peerClosed instanceof ProtocolError) return peerClosed;
+  if (peerClosed instanceof ConnectionClosedError) return peerClosed;
+  return new ConnectionClosedError('peer closed the connection', { cause: peerClosed });
+}
+
+/** Keeps the process alive while a receive waits (the connection's `hold`/`release`). */
+export interface Holder {
+  hold(): void;
+  release(): void;
+}
+
+type Taken<T> = { ok: true; value: T } | { ok: false; error?: Error };
+
+/** Received messages not yet taken, and the receives waiting for one. */
+export class Inbox {
+  readonly #holder: Holder;
+  /** Why a receive that finds nothing queued fails, or `null` while more may arrive. */
+  readonly #endError: () => Error | null;
+  #items: Message[] = [];
+  #head = 0;
+  #waiters: Array<() => void> = [];
+
+  constructor(holder: Holder, endError: () => Error | null) {
+    this.#holder = holder;
+    this.#endError = endError;
+  }
+
+  hasMessage(): boolean {
+    return this.#head < this.#items.length;
+  }
+
+  /** The next message's value if one is queued, else `NO_MESSAGE`; one that cannot be decoded is left for `take()`. */
+  takeReady(): unknown {
+    if (this.#head < this.#items.length) {
+      const message = this.#items[this.#head]!;
+      if (message.bytes || !message.error) {
+        this.#shift();
+        return message.value;
+      }
+    }
+    return NO_MESSAGE;
+  }
+
+  /** Removes and returns the next message; call only when `hasMessage()`. */
+  shiftMessage(): Message {
+    const message = this.#items[this.#head]!;
+    this.#shift();
+    return message;
+  }
+
+  push(message: Message): void {
+    this.#items.push(message);
+    this.wake();
+  }
+
+  /** The next message picked by `pick`, waiting for one if none is queued. */
+  take<T>(options: WaitOptions | undefined, pick: Picker<T>): Promise<T> {
+    try {
+      // Checked here, not only when a wait starts, so a bad timeout fails even if a message is queued.
+      checkTimeout(options?.timeout);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (options?.signal?.aborted) return Promise.reject(abortError(options.signal));
+    const first = this.#tryTake(pick);
+    if (first.ok) return Promise.resolve(first.value);
+    if (first.error) return Promise.reject(first.error);
+    return waitWithDeadline<T>(options, (resolve, reject) => {
+      let cancel = () => {};
+      // Several waiters may wake for one message: whoever loses re-arms.
+      const arm = () => {
+        cancel = this.addWaiter(() => {
+          const r = this.#tryTake(pick);
+          if (r.ok) resolve(r.value);
+          else if (r.error) reject(r.error);
+          else arm();
+        });
+      };
+      arm();
+      return () => cancel();
+    });
+  }
+
+  /** Registers a one-shot waiter woken by the next message or close; returns its canceller. */
+  addWaiter(fn: () => void): () => void {
+    let active = true;
+    const holder = this.#holder;
+    holder.hold();
+    const wrapped = () => {
+      if (!active) return;
+      active = false;
+      holder.release();
+      fn();
+    };
+    this.#waiters.push(wrapped);
+    return () => {
+      if (!active) return;
+      active = false;
+      holder.release();
+      const i = this.#waiters.indexOf(wrapped);
+      if (i >= 0) this.#waiters.splice(i, 1);
+    };
+  }
+
+  wake(): void {
+    if (this.#waiters.length === 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  #tryTake<T>(pick: Picker<T>): Taken<T> {
+    if (this.#head < this.#items.length) {
+      const message = this.#items[this.#head]!;
+      if (!message.bytes && message.error) {
+        // Consumed, as Python's recv() raises and drops a message it cannot unpickle.
+        this.#shift();
+        return { ok: false, error: message.error };
+      }
+      const value = pick(message);
+      if (value === NOT_BYTES) {
+        return {
+          ok: false,
+          error: new MultiprocError('next message is not bytes: use recv()', 'ERR_MESSAGE_TYPE'),
+        };
+      }
+      this.#shift();
+      return { ok: true, value: value as T };
+    }
+    const error = this.#endError();
+    return error === null ? { ok: false } : { ok: false, error };
+  }
+
+  #shift(): void {
+    this.#items[this.#head++] = undefined as unknown as Message;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
