@@ -11,9 +11,9 @@ import {
   toHandle,
   type WaitOptions,
   waitWithDeadline,
+  whileHeld,
 } from '@multiproc/wire';
 import { EventState } from './event-state.js';
-import { holding } from './keep-alive.js';
 
 /** The handle kind an Event travels as. */
 export const EVENT_KIND = 'multiproc.event';
@@ -101,7 +101,7 @@ export class Event extends SharedObject {
     if (state !== null) {
       if (state.flag) return Promise.resolve(true);
       if (timeout === 0) return Promise.resolve(false);
-      return holding(
+      return whileHeld(() =>
         waitWithDeadline<boolean>(
           options,
           (resolve) => state.onSet(() => resolve(true)),

@@ -5,9 +5,11 @@ import {
   checkTimeout,
   EncodeError,
   type HandleRef,
+  holdProcess,
   MultiprocError,
   NO_MESSAGE,
   registerHandleKind,
+  releaseProcess,
   SharedObject,
   TimeoutError,
   toHandle,
@@ -15,7 +17,6 @@ import {
   waitWithDeadline,
 } from '@multiproc/wire';
 import type { ConnectionLike } from './connection-like.js';
-import { hold, release } from './keep-alive.js';
 import { Attachment, tellRendezvousClosed } from './pipe-attach.js';
 import { endFromHandle, endHandle, PIPE_END_KIND } from './pipe-handle.js';
 import type { Rendezvous, Side } from './rendezvous.js';
@@ -347,8 +348,8 @@ export class PipeConnection<T = unknown> extends SharedObject implements Connect
     const want = this.#state === 'attaching' && (this.#outbox.length > 0 || this.#attachWaiters.size > 0);
     if (want === this.#holding) return;
     this.#holding = want;
-    if (want) hold();
-    else release();
+    if (want) holdProcess();
+    else releaseProcess();
   }
 }
 

@@ -2,14 +2,16 @@
 export {
   ConnectionClosedError,
   EncodeError,
+  holdProcess,
   InvalidArgumentError,
   MultiprocError,
   QueueClosedError,
   QueueEmptyError,
   QueueFullError,
+  releaseProcess,
   type WaitOptions,
+  whileHeld,
 } from '@multiproc/wire';
-export { holdProcess, releaseProcess, whileHeld } from './keep-alive.js';
 export type { QueueOptions } from './options.js';
 export { QUEUE_KIND, Queue } from './queue.js';
 // For primitives built on Queue (JoinableQueue): the owner's state and the remote proxy.

@@ -7,10 +7,10 @@ import {
   type RequestContext,
   type WaitOptions,
   waitWithDeadline,
+  whileHeld,
 } from '@multiproc/wire';
 import { BATCH_BYTES, estimateSize } from './batch-size.js';
 import { Fifo } from './fifo.js';
-import { whileHeld } from './keep-alive.js';
 import { ProducerSync } from './producer-sync.js';
 import { serve } from './remote-ops.js';
 import type { GetWaiter, PutWaiter } from './waiters.js';

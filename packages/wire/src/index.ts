@@ -24,6 +24,7 @@ export {
 export { handshake, PROTOCOL_MAGIC, PROTOCOL_VERSION } from './handshake.js';
 export { Host, type HostedObject, type HostOptions, Peer, type RequestContext } from './host.js';
 export { HostLink } from './host-link.js';
+export { holdProcess, releaseProcess, whileHeld } from './keep-alive.js';
 export { Client, type ClientOptions, connectSocket, Listener, type ListenerOptions } from './listener.js';
 export { ATTACH } from './messages.js';
 export { ensureModules, markModuleLoaded } from './module-loader.js';

@@ -1,7 +1,10 @@
-// One timer, referenced only while some owner-side wait is pending: the
-// owner has no link to hold, and a process blocked in `get()` or `join()`
-// must not exit under the waiter (SPEC §3: a pending wait keeps the process
-// alive, an idle handle does not).
+/**
+ * One timer per process, referenced only while some owner-side wait is
+ * pending: an owner has no link to hold, and a process blocked in `get()`,
+ * `wait()` or `join()` must not exit under the waiter, while an idle handle
+ * never keeps a process alive (SPEC §3). Requests to other hosts are held by
+ * HostLink itself. Shared by every primitive so there is one counter.
+ */
 let timer: NodeJS.Timeout | null = null;
 let holds = 0;
 
