@@ -191,14 +191,7 @@ export async function waitFor(pred: () => boolean, ms = BOUND_MS): Promise<boole
   return pred();
 }
 
-/** Settles with `promise`, or rejects after `ms` so a broken test fails instead of hanging. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+export { within } from '@multiproc/test-kit';
 
 /** Resolves with the error `promise` rejects with (fails if it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<any> {

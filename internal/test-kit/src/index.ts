@@ -153,3 +153,5 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+export { type IpcChild, reapIpcChildren, spawnIpcFixture } from './ipc-fixture.js';

@@ -1,88 +1,13 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { encodeValue, getAuthkey } from '@multiproc/wire';
+import { type IpcChild, reapIpcChildren, spawnIpcFixture } from '@multiproc/test-kit';
 
-export interface Child {
-  readonly process: ChildProcess;
-  /** The next IPC message from the child (rejects after `timeout` ms or if it exits first). */
-  next<T = any>(timeout?: number): Promise<T>;
-  /** Send a message to the child. */
-  send(message: unknown): void;
-  /** Resolves with the exit code (or -signal number name) once it exits. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+export { within } from '@multiproc/test-kit';
+export type Child = IpcChild;
 
-const running = new Set<ChildProcess>();
-
-/** Fork `test/fixtures/<name>.mjs` with `args` (handles included) encoded on its argv, as a Process would pass them. */
+/** Fork this package's `test/fixtures/<name>.mjs` with `args` encoded on its argv. */
 export function spawnFixture(name: string, args: unknown[]): Child {
-  const file = fileURLToPath(new URL(`./fixtures/${name}.mjs`, import.meta.url));
-  const argv = [getAuthkey().toString('hex'), encodeValue(args).toString('base64')];
-  const child = fork(file, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  running.add(child);
-  const inbox: unknown[] = [];
-  const waiters: Array<(m: unknown) => void> = [];
-  child.on('message', (m) => {
-    const w = waiters.shift();
-    if (w) w(m);
-    else inbox.push(m);
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return {
-    process: child,
-    exited,
-    send: (m) => child.send(m as any),
-    next<T>(timeout = 20_000): Promise<T> {
-      if (inbox.length > 0) return Promise.resolve(inbox.shift() as T);
-      return new Promise<T>((resolve, reject) => {
-        const waiter = (m: unknown) => {
-          clearTimeout(timer);
-          child.off('exit', onExit);
-          resolve(m as T);
-        };
-        const fail = (message: string) => {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          child.off('exit', onExit);
-          reject(new Error(message));
-        };
-        const timer = setTimeout(() => fail(`no message from ${name} within ${timeout} ms`), timeout);
-        const onExit = () => {
-          clearTimeout(timer);
-          fail(`${name} exited before sending a message`);
-        };
-        child.once('exit', onExit);
-        waiters.push(waiter);
-      });
-    },
-  };
+  return spawnIpcFixture(fileURLToPath(new URL(`./fixtures/${name}.mjs`, import.meta.url)), args);
 }
 
 /** Kill every fixture still running (call in afterEach). */
-export function reapChildren(): void {
-  for (const child of running) {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  running.clear();
-}
-
-/** Resolves with `p`, or rejects after `ms`. */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-    }),
-  ]);
-}
+export const reapChildren = reapIpcChildren;

@@ -15,14 +15,6 @@ export interface HandleRef {
   module?: string;
 }
 
-/**
- * Implemented by every object that can cross a process boundary as a handle:
- * the owner's local object and every proxy to it.
- */
-export interface Shareable {
-  [toHandle](): HandleRef;
-}
-
 export type HandleReviver = (ref: HandleRef) => unknown;
 
 const kinds = new Map<string, HandleReviver>();
@@ -32,7 +24,6 @@ const kinds = new Map<string, HandleReviver>();
  * authors add their own primitives this way; a kind may be registered once.
  */
 export function registerHandleKind(kind: string, moduleUrl: string, revive: HandleReviver): void {
-  markModuleLoaded(moduleUrl);
   if (typeof kind !== 'string' || kind.length === 0)
     throw new InvalidArgumentError('kind must be a non-empty string');
   const existing = kinds.get(kind);
@@ -40,12 +31,9 @@ export function registerHandleKind(kind: string, moduleUrl: string, revive: Hand
     throw new InvalidArgumentError(`handle kind '${kind}' is already registered`);
   }
   kinds.set(kind, revive);
+  markModuleLoaded(moduleUrl);
 }
 
 export function reviverFor(kind: string): HandleReviver | undefined {
   return kinds.get(kind);
-}
-
-export function isShareable(value: unknown): value is Shareable {
-  return typeof value === 'object' && value !== null && typeof (value as Shareable)[toHandle] === 'function';
 }

@@ -17,7 +17,6 @@ export { FrameDecoder } from './frame-decoder.js';
 export {
   type HandleRef,
   type HandleReviver,
-  isShareable,
   registerHandleKind,
   toHandle,
 } from './handle-registry.js';
@@ -29,4 +28,4 @@ export { Client, type ClientOptions, connectSocket, Listener, type ListenerOptio
 export { ATTACH } from './messages.js';
 export { ensureModules, markModuleLoaded } from './module-loader.js';
 export { privateDir, removePrivateDir } from './private-dir.js';
-export { SharedObject } from './shared-object.js';
+export { isShareable, SharedObject } from './shared-object.js';

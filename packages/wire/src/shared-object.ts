@@ -8,3 +8,8 @@ import { type HandleRef, toHandle } from './handle-registry.js';
 export abstract class SharedObject {
   abstract [toHandle](): HandleRef;
 }
+
+/** Will `value` travel as a handle? The codec decides with the same `instanceof` test. */
+export function isShareable(value: unknown): value is SharedObject {
+  return value instanceof SharedObject;
+}
