@@ -153,6 +153,20 @@ export class Encoder {
    * peer (see Connection).
    */
   encode(value: unknown): EncodeResult {
+    const target = this.encodeShared(value);
+    return { bytes: target.subarray(this.lastStart, this.lastEnd), modules: this.lastModules };
+  }
+
+  /** Where the last `encodeShared` put the message in the buffer it returned, and its handle modules. */
+  lastStart = 0;
+  lastEnd = 0;
+  lastModules: Set<string> | null = null;
+
+  /**
+   * As `encode()`, without making a view: returns msgpackr's shared buffer,
+   * the message being `[lastStart, lastEnd)` of it (valid until the next encode).
+   */
+  encodeShared(value: unknown): Buffer {
     modulesSeen = null;
     try {
       // Reuse msgpackr's buffer instead of allocating per value: about 2x faster for small values.
@@ -160,7 +174,12 @@ export class Encoder {
         start: number;
         end: number;
       };
-      return { bytes: target.subarray(target.start, target.end), modules: modulesSeen };
+      // A message with structured-clone ids comes back as a fresh buffer of its own, without start/end.
+      const own = target.start === undefined;
+      this.lastStart = own ? 0 : target.start;
+      this.lastEnd = own ? target.length : target.end;
+      this.lastModules = modulesSeen;
+      return target;
     } catch (error) {
       this.#packr = makePackr(this.#records);
       throw asEncodeError(error);
@@ -171,6 +190,17 @@ export class Encoder {
 
   reset(): void {
     this.#packr = makePackr(this.#records);
+  }
+}
+
+/** Reused range argument for msgpackr's unpack (read before unpack reads anything else). */
+const RANGE = { start: 0, end: 0 };
+
+/** A message of a batch that was read completely but holds a handle this process cannot revive. */
+export class Undecodable {
+  readonly error: RevivalError;
+  constructor(error: RevivalError) {
+    this.error = error;
   }
 }
 
@@ -185,14 +215,51 @@ export class Decoder {
 
   /** Throws a RevivalError (an EncodeError) for a handle that cannot be revived; the state stays in sync. */
   decode(bytes: Uint8Array): unknown {
+    return this.decodeRange(bytes, 0, bytes.length);
+  }
+
+  /** As `decode()`, for the message at `source[start, end)`: no view is made. */
+  decodeRange(source: Uint8Array, start: number, end: number): unknown {
+    // msgpackr reads `end || length`: an empty message must not read the rest of the chunk.
+    if (end <= start) throw new Error('empty message');
     const outer = revivalFailure;
     revivalFailure = null;
     try {
-      const value = this.#unpackr.unpack(bytes);
+      RANGE.start = start;
+      RANGE.end = end;
+      const value = this.#unpackr.unpack(source, RANGE);
       if (revivalFailure !== null) {
         throw Object.defineProperty(revivalFailure, 'partial', { value, enumerable: false });
       }
       return value;
+    } finally {
+      revivalFailure = outer;
+    }
+  }
+
+  /**
+   * Every message of a batch frame, `source[start, end)`, in one pass. A
+   * message holding a handle that cannot be revived is an `Undecodable` in
+   * the list (the others are unaffected). A malformed batch throws, with
+   * the messages decoded before the fault in the error's `decoded`.
+   */
+  decodeBatch(source: Buffer, start: number, end: number): unknown[] {
+    if (end <= start) throw new Error('empty batch');
+    const out: unknown[] = [];
+    const outer = revivalFailure;
+    revivalFailure = null;
+    try {
+      this.#unpackr.unpackMultiple(source.subarray(start, end), (value: unknown) => {
+        if (revivalFailure === null) out.push(value);
+        else {
+          const failure = Object.defineProperty(revivalFailure, 'partial', { value, enumerable: false });
+          out.push(new Undecodable(failure as RevivalError));
+          revivalFailure = null;
+        }
+      });
+      return out;
+    } catch (error) {
+      throw Object.assign(error as Error, { decoded: out });
     } finally {
       revivalFailure = outer;
     }

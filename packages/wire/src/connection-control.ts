@@ -1,4 +1,4 @@
-import { type Decoder, decodeValue, type EncodeResult, type Encoder, encodeValue } from './codec.js';
+import { type Decoder, decodeValue, type Encoder, encodeValue } from './codec.js';
 import { InvalidArgumentError, ProtocolError } from './errors.js';
 import { FrameKind } from './frame.js';
 import type { FrameWriter } from './frame-writer.js';
@@ -14,32 +14,37 @@ function sendControl(writer: FrameWriter, control: Control): void {
 }
 
 /**
- * Encodes a value message, first sending the control frame it needs: the
- * handle modules the receiver must import, or a reset if encoding failed.
+ * Encodes a value message and writes it, first sending the control frame it
+ * needs: the handle modules the receiver must import, or a reset if
+ * encoding failed (then nothing else is written and this throws).
  */
-export function encodeMessage(
+export function writeMessage(
   encoder: Encoder,
   writer: FrameWriter,
   value: unknown,
   maxFrameSize: number,
-): Buffer {
-  let encoded: EncodeResult;
+): void {
+  let target: Buffer;
   try {
-    encoded = encoder.encode(value);
+    target = encoder.encodeShared(value);
   } catch (error) {
     // The encoder dropped its record state; the peer must drop the same state.
     sendControl(writer, { type: 'reset' });
     throw error;
   }
-  let { bytes, modules } = encoded;
-  if (bytes.length > maxFrameSize) {
-    throw new InvalidArgumentError(`message of ${bytes.length} bytes exceeds maxFrameSize ${maxFrameSize}`);
+  let start = encoder.lastStart;
+  let end = encoder.lastEnd;
+  const modules = encoder.lastModules;
+  if (end - start > maxFrameSize) {
+    throw new InvalidArgumentError(`message of ${end - start} bytes exceeds maxFrameSize ${maxFrameSize}`);
   }
   if (modules !== null) {
-    bytes = Buffer.from(bytes); // the control frame's encode reuses the same buffer
+    target = Buffer.from(target.subarray(start, end)); // the control frame's encode reuses the same buffer
+    start = 0;
+    end = target.length;
     sendControl(writer, { type: 'modules', urls: [...modules] });
   }
-  return bytes;
+  writer.writeValue(target, start, end);
 }
 
 /**

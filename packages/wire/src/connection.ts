@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
-import { Decoder, Encoder } from './codec.js';
-import { applyControl, type DeferredFrame, encodeMessage, replayDeferred } from './connection-control.js';
+import { Decoder, Encoder, Undecodable } from './codec.js';
+import { applyControl, type DeferredFrame, replayDeferred, writeMessage } from './connection-control.js';
 import { type ConnectionOptions, checkMaxFrameSize } from './connection-options.js';
 import {
   ConnectionClosedError,
@@ -10,10 +10,10 @@ import {
   MultiprocError,
   ProtocolError,
 } from './errors.js';
-import { FrameKind } from './frame.js';
+import { BATCH_FRAME_LIMIT, FrameKind } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { FrameWriter, HIGH_WATER } from './frame-writer.js';
-import { endOfStream, Inbox, type Message, NO_MESSAGE, type Picker, pickBytes, pickValue } from './inbox.js';
+import { endOfStream, Inbox, NO_MESSAGE, type Picker, pickBytes, pickValue } from './inbox.js';
 import { keepUnreadOnEpipe } from './sync-drain.js';
 
 export { type ConnectionOptions, NO_MESSAGE };
@@ -51,7 +51,10 @@ export class Connection {
     this.#socket = socket;
     this.#writer = new FrameWriter(socket);
     keepUnreadOnEpipe(socket, (chunk) => this.#onData(chunk));
-    this.#decoder = new FrameDecoder(this.#maxFrameSize, this.#onFrame);
+    this.#decoder = new FrameDecoder(this.#maxFrameSize, this.#onFrame, {
+      onRange: this.#onFrameRange,
+      maxBatchSize: BATCH_FRAME_LIMIT,
+    });
     socket.setNoDelay?.(true);
     socket.unref();
     socket.on('data', this.#onData);
@@ -69,7 +72,7 @@ export class Connection {
   set onMessage(handler: ((message: unknown) => void) | null) {
     this.#onMessage = handler;
     while (handler !== null && this.#onMessage === handler && this.#inbox.hasMessage()) {
-      handler(this.#inbox.shiftMessage().value);
+      handler(this.#inbox.shiftForHandler());
     }
   }
   get onMessage(): ((message: unknown) => void) | null {
@@ -93,10 +96,7 @@ export class Connection {
   /** Encode and send one message. Values that cannot travel throw here, never on the other side. */
   send(value: unknown): void {
     this.#checkWrite();
-    this.#writer.write(
-      FrameKind.Value,
-      encodeMessage(this.#encoder, this.#writer, value, this.#maxFrameSize),
-    );
+    writeMessage(this.#encoder, this.#writer, value, this.#maxFrameSize);
   }
 
   /** Send raw bytes as one message, as Python's `send_bytes(buf, offset, size)`. */
@@ -264,39 +264,65 @@ export class Connection {
   };
 
   readonly #onFrame = (kind: FrameKind, payload: Buffer): void => {
-    if (this.#deferred !== null) {
-      // Waiting for a handle module to load: keep order.
-      this.#deferred.push([kind, Buffer.from(payload)]);
-      return;
-    }
-    this.#handleFrame(kind, payload);
+    this.#onFrameRange(kind, payload, 0, payload.length);
   };
 
-  #handleFrame(kind: FrameKind, payload: Buffer): void {
+  readonly #onFrameRange = (kind: FrameKind, source: Buffer, start: number, end: number): void => {
+    if (this.#deferred !== null) {
+      // Waiting for a handle module to load: keep order.
+      this.#deferred.push([kind, Buffer.from(source.subarray(start, end))]);
+      return;
+    }
+    this.#handleFrame(kind, source, start, end);
+  };
+
+  #handleFrame(kind: FrameKind, source: Buffer, start: number, end: number): void {
+    if (kind === FrameKind.Value) {
+      let value: unknown;
+      try {
+        value = this.#valueDecoder.decodeRange(source, start, end);
+      } catch (error) {
+        if (error instanceof EncodeError && 'partial' in error) {
+          // Read completely (the codec state is intact) but names a handle this process cannot rebuild.
+          this.#deliverError(error);
+          return;
+        }
+        throw new ProtocolError(`malformed message: ${(error as Error).message}`);
+      }
+      this.#deliverValue(value);
+      return;
+    }
+    if (kind === FrameKind.Batch) {
+      this.#handleBatch(source, start, end);
+      return;
+    }
     if (kind === FrameKind.Control) {
-      const wait = applyControl(payload, this.#valueDecoder);
+      const wait = applyControl(source.subarray(start, end), this.#valueDecoder);
       if (wait !== null) {
         this.#deferred = [];
         wait.then(() => this.#resume());
       }
       return;
     }
-    if (kind === FrameKind.Bytes) {
-      this.#deliver({ bytes: true, value: payload });
-      return;
-    }
-    let value: unknown;
+    this.#inbox.pushBytes(source.subarray(start, end));
+  }
+
+  /** Every message of a batch frame, decoded in one pass, then delivered in order. */
+  #handleBatch(source: Buffer, start: number, end: number): void {
+    let values: unknown[];
+    let fault: Error | null = null;
     try {
-      value = this.#valueDecoder.decode(payload);
+      values = this.#valueDecoder.decodeBatch(source, start, end);
     } catch (error) {
-      if (error instanceof EncodeError && 'partial' in error) {
-        // Read completely (the codec state is intact) but names a handle this process cannot rebuild.
-        this.#deliverError(error);
-        return;
-      }
-      throw new ProtocolError(`malformed message: ${(error as Error).message}`);
+      values = ((error as { decoded?: unknown[] }).decoded ?? []) as unknown[];
+      fault = new ProtocolError(`malformed message: ${(error as Error).message}`);
     }
-    this.#deliver({ bytes: false, value });
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value instanceof Undecodable) this.#deliverError(value.error);
+      else this.#deliverValue(value);
+    }
+    if (fault !== null) throw fault;
   }
 
   #resume(): void {
@@ -304,26 +330,20 @@ export class Connection {
     this.#deferred = null;
     replayDeferred(
       frames,
-      (kind, payload) => this.#handleFrame(kind, payload),
+      (kind, payload) => this.#handleFrame(kind, payload, 0, payload.length),
       () => this.#deferred,
       (error) => this.#fail(error),
     );
   }
 
   #deliverError(error: Error): void {
-    if (this.#onMessage) {
-      this.#onMessage(error);
-      return;
-    }
-    this.#deliver({ bytes: false, value: undefined, error });
+    if (this.#onMessage) this.#onMessage(error);
+    else this.#inbox.pushError(error);
   }
 
-  #deliver(message: Message): void {
-    if (this.#onMessage && !message.bytes) {
-      this.#onMessage(message.value);
-      return;
-    }
-    this.#inbox.push(message);
+  #deliverValue(value: unknown): void {
+    if (this.#onMessage) this.#onMessage(value);
+    else this.#inbox.pushValue(value);
   }
 
   #onPeerGone(error: Error | null): void {

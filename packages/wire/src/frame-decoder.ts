@@ -1,7 +1,16 @@
 import { ProtocolError } from './errors.js';
-import { type FrameKind, HEADER_SIZE, kindOfHeader, LENGTH_MASK } from './frame.js';
+import { FrameKind, HEADER_SIZE, kindOfHeader, LENGTH_MASK } from './frame.js';
 
 export type FrameHandler = (kind: FrameKind, payload: Buffer) => void;
+/** The payload is `source[start, end)`: no view is made per frame (Connection decodes in place). */
+export type FrameRangeHandler = (kind: FrameKind, source: Buffer, start: number, end: number) => void;
+
+export interface FrameDecoderOptions {
+  /** Called instead of `onFrame` with the payload's place in the chunk. */
+  onRange?: FrameRangeHandler;
+  /** Largest batch frame accepted (a receiver that understands batches). @default maxFrameSize */
+  maxBatchSize?: number;
+}
 
 /**
  * Streaming frame decoder: feed it chunks as they arrive, in any split, and it
@@ -10,7 +19,8 @@ export type FrameHandler = (kind: FrameKind, payload: Buffer) => void;
  */
 export class FrameDecoder {
   readonly #maxFrameSize: number;
-  readonly #onFrame: FrameHandler;
+  readonly #onRange: FrameRangeHandler;
+  readonly #maxBatchSize: number;
   /** Bytes of an incomplete frame carried over from earlier chunks. */
   #pending: Buffer[] = [];
   #pendingLength = 0;
@@ -18,9 +28,11 @@ export class FrameDecoder {
   #stopped = false;
   #remainder: Buffer | null = null;
 
-  constructor(maxFrameSize: number, onFrame: FrameHandler) {
+  constructor(maxFrameSize: number, onFrame: FrameHandler, options: FrameDecoderOptions = {}) {
     this.#maxFrameSize = maxFrameSize;
-    this.#onFrame = onFrame;
+    this.#onRange =
+      options.onRange ?? ((kind, source, start, end) => onFrame(kind, source.subarray(start, end)));
+    this.#maxBatchSize = Math.max(maxFrameSize, options.maxBatchSize ?? maxFrameSize);
   }
 
   /** Throws ProtocolError on a frame larger than the maximum; the decoder is then unusable. */
@@ -39,10 +51,11 @@ export class FrameDecoder {
     while (buf.length - offset >= HEADER_SIZE) {
       const header = buf.readUInt32BE(offset);
       const length = header & LENGTH_MASK;
-      this.#check(length);
+      const kind = kindOfHeader(header);
+      this.#check(kind, length);
       const end = offset + HEADER_SIZE + length;
       if (end > buf.length) break;
-      this.#onFrame(kindOfHeader(header), buf.subarray(offset + HEADER_SIZE, end));
+      this.#onRange(kind, buf, offset + HEADER_SIZE, end);
       offset = end;
       if (this.#failed) return;
       if (this.#stopped) {
@@ -91,12 +104,12 @@ export class FrameDecoder {
         ? first.readUInt32BE(0)
         : Buffer.concat(this.#pending, this.#pendingLength).readUInt32BE(0);
     const length = header & LENGTH_MASK;
-    this.#check(length);
+    this.#check(kindOfHeader(header), length);
     return this.#pendingLength >= HEADER_SIZE + length;
   }
 
-  #check(length: number): void {
-    if (length > this.#maxFrameSize) {
+  #check(kind: FrameKind, length: number): void {
+    if (length > (kind === FrameKind.Batch ? this.#maxBatchSize : this.#maxFrameSize)) {
       this.#failed = true;
       this.#pending = [];
       this.#pendingLength = 0;

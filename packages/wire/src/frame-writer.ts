@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { type FrameKind, HEADER_SIZE, headerFor } from './frame.js';
+import { BATCH_FRAME_LIMIT, FrameKind, HEADER_SIZE, headerFor } from './frame.js';
 
 const INITIAL_BATCH = 64 * 1024;
 /** A batch this large is written at once instead of waiting for the end of the tick. */
@@ -33,6 +33,10 @@ export class FrameWriter {
   #position = 0;
   #scheduled = false;
   #closed = false;
+  /** Where the header of this batch's last frame is, if it is a value or batch frame still open to more values. */
+  #openAt = -1;
+  /** That frame's payload length. */
+  #openLength = 0;
 
   constructor(socket: Socket) {
     this.#socket = socket;
@@ -42,9 +46,56 @@ export class FrameWriter {
     if (this.#closed) return;
     const needed = HEADER_SIZE + payload.length;
     if (this.#position + needed > this.#batch.length) this.#grow(needed);
+    this.#openAt = -1;
     this.#batch.writeUInt32BE(headerFor(kind, payload.length), this.#position);
     this.#batch.set(payload, this.#position + HEADER_SIZE);
     this.#position += needed;
+    this.#written();
+  }
+
+  /**
+   * Writes one value message, `source[start, end)`. Value messages written
+   * one after another in the same tick share one batch frame (while it stays
+   * under BATCH_FRAME_LIMIT), so the receiver decodes them in one pass; any
+   * other frame closes the batch, so the order of all frames is kept.
+   */
+  writeValue(source: Buffer, start: number, end: number): void {
+    if (this.#closed) return;
+    const length = end - start;
+    const open = this.#openAt;
+    if (open >= 0 && this.#openLength + length <= BATCH_FRAME_LIMIT) {
+      if (this.#position + length <= this.#batch.length) {
+        this.#copy(source, start, end);
+        this.#openLength += length;
+        this.#batch.writeUInt32BE(headerFor(FrameKind.Batch, this.#openLength), open);
+        this.#written();
+        return;
+      }
+    }
+    const needed = HEADER_SIZE + length;
+    if (this.#position + needed > this.#batch.length) this.#grow(needed);
+    this.#batch.writeUInt32BE(headerFor(FrameKind.Value, length), this.#position);
+    this.#openAt = this.#position;
+    this.#openLength = length;
+    this.#position += HEADER_SIZE;
+    this.#copy(source, start, end);
+    this.#written();
+  }
+
+  #copy(source: Buffer, start: number, end: number): void {
+    const batch = this.#batch;
+    let p = this.#position;
+    if (end - start <= 16) {
+      // A native copy costs more than a loop for the few bytes of a small message.
+      for (let i = start; i < end; i++) batch[p++] = source[i]!;
+    } else {
+      source.copy(batch, p, start, end);
+      p += end - start;
+    }
+    this.#position = p;
+  }
+
+  #written(): void {
     if (this.#position >= FLUSH_THRESHOLD) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
@@ -80,6 +131,7 @@ export class FrameWriter {
 
   flush(): void {
     unflushed.delete(this);
+    this.#openAt = -1;
     if (this.#position === 0 || this.#closed) return;
     let out: Buffer;
     if (this.#position <= SMALL_BATCH) {

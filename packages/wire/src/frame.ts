@@ -13,19 +13,33 @@ export const DEFAULT_MAX_FRAME_SIZE = 64 * 1024 * 1024;
 /** The header cannot express more than 1 GiB - 1. */
 export const MAX_FRAME_SIZE_LIMIT = LENGTH_MASK;
 
+/** Both bits: a batch of value messages (PROTOCOL.md §1). */
+export const FLAG_BATCH = 0xc000_0000;
+
+/**
+ * A sender merges the value messages of one tick into one batch frame while
+ * it stays this small; a receiver accepts batch frames up to its
+ * maxFrameSize or this, whichever is larger (each message in it was checked
+ * against the sender's maxFrameSize).
+ */
+export const BATCH_FRAME_LIMIT = 64 * 1024;
+
 export enum FrameKind {
   Value = 0,
   Bytes = 1,
   Control = 2,
+  Batch = 3,
 }
 
 export function kindOfHeader(header: number): FrameKind {
-  if (header & FLAG_BYTES) return FrameKind.Bytes;
-  if (header & FLAG_CONTROL) return FrameKind.Control;
-  return FrameKind.Value;
+  return KINDS[header >>> 30]!;
 }
 
+/** By the header's top two bits (B, C). */
+const KINDS = [FrameKind.Value, FrameKind.Control, FrameKind.Bytes, FrameKind.Batch];
+
+const FLAGS = [0, FLAG_BYTES, FLAG_CONTROL, FLAG_BATCH];
+
 export function headerFor(kind: FrameKind, length: number): number {
-  const flag = kind === FrameKind.Bytes ? FLAG_BYTES : kind === FrameKind.Control ? FLAG_CONTROL : 0;
-  return (flag | length) >>> 0;
+  return (FLAGS[kind]! | length) >>> 0;
 }

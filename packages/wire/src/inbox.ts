@@ -38,12 +38,28 @@ export interface Holder {
 
 type Taken<T> = { ok: true; value: T } | { ok: false; error?: Error };
 
+/**
+ * A queued message that is not a plain decoded value: raw bytes, or one that
+ * could not be decoded. Plain values are queued as they are (no wrapper per
+ * message); a decoded value can never be an instance of this private class.
+ */
+class Wrapped {
+  readonly message: Message;
+  constructor(message: Message) {
+    this.message = message;
+  }
+}
+
+function messageOf(item: unknown): Message {
+  return item instanceof Wrapped ? item.message : { bytes: false, value: item };
+}
+
 /** Received messages not yet taken, and the receives waiting for one. */
 export class Inbox {
   readonly #holder: Holder;
   /** Why a receive that finds nothing queued fails, or `null` while more may arrive. */
   readonly #endError: () => Error | null;
-  #items: Message[] = [];
+  #items: unknown[] = [];
   #head = 0;
   #waiters: Array<() => void> = [];
 
@@ -59,24 +75,40 @@ export class Inbox {
   /** The next message's value if one is queued, else `NO_MESSAGE`; one that cannot be decoded is left for `take()`. */
   takeReady(): unknown {
     if (this.#head < this.#items.length) {
-      const message = this.#items[this.#head]!;
-      if (message.bytes || !message.error) {
+      const item = this.#items[this.#head];
+      if (!(item instanceof Wrapped)) {
         this.#shift();
-        return message.value;
+        return item;
+      }
+      if (item.message.bytes || !item.message.error) {
+        this.#shift();
+        return item.message.value;
       }
     }
     return NO_MESSAGE;
   }
 
-  /** Removes and returns the next message; call only when `hasMessage()`. */
-  shiftMessage(): Message {
-    const message = this.#items[this.#head]!;
+  /** Removes the next message for a handler: its value, its bytes, or the error it failed with. Call only when `hasMessage()`. */
+  shiftForHandler(): unknown {
+    const item = this.#items[this.#head];
     this.#shift();
-    return message;
+    if (!(item instanceof Wrapped)) return item;
+    const m = item.message;
+    return !m.bytes && m.error ? m.error : m.value;
   }
 
-  push(message: Message): void {
-    this.#items.push(message);
+  pushValue(value: unknown): void {
+    this.#items.push(value);
+    if (this.#waiters.length > 0) this.wake();
+  }
+
+  pushBytes(bytes: Buffer): void {
+    this.#items.push(new Wrapped({ bytes: true, value: bytes }));
+    this.wake();
+  }
+
+  pushError(error: Error): void {
+    this.#items.push(new Wrapped({ bytes: false, value: undefined, error }));
     this.wake();
   }
 
@@ -138,7 +170,7 @@ export class Inbox {
 
   #tryTake<T>(pick: Picker<T>): Taken<T> {
     if (this.#head < this.#items.length) {
-      const message = this.#items[this.#head]!;
+      const message = messageOf(this.#items[this.#head]);
       if (!message.bytes && message.error) {
         // Consumed, as Python's recv() raises and drops a message it cannot unpickle.
         this.#shift();
@@ -159,7 +191,7 @@ export class Inbox {
   }
 
   #shift(): void {
-    this.#items[this.#head++] = undefined as unknown as Message;
+    this.#items[this.#head++] = undefined;
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;

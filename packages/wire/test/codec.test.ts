@@ -157,7 +157,7 @@ describe('codec', () => {
 });
 
 type Frame = { kind: number; payload: Buffer };
-const FLAG = [0, 0x8000_0000, 0x4000_0000]; // value, bytes, control (PROTOCOL.md)
+const FLAG = [0, 0x8000_0000, 0x4000_0000, 0xc000_0000]; // value, bytes, control, batch (PROTOCOL.md)
 
 function decodeAll(chunks: Buffer[], maxFrameSize = DEFAULT_MAX_FRAME_SIZE): Frame[] {
   const frames: Frame[] = [];
@@ -181,7 +181,7 @@ function split(stream: Buffer, cuts: number[]): Buffer[] {
 
 describe('FrameDecoder', () => {
   const frames = fc.array(
-    fc.record({ kind: fc.integer({ min: 0, max: 2 }), payload: fc.uint8Array({ maxLength: 300 }) }),
+    fc.record({ kind: fc.integer({ min: 0, max: 3 }), payload: fc.uint8Array({ maxLength: 300 }) }),
     { maxLength: 12 },
   );
 
