@@ -40,4 +40,10 @@ function holdConnections(handle: unknown): () => void {
   };
 }
 
+// A warm spare is started with this flag (launcher.ts); the target must see
+// the same argv as in a spawned child.
+const spareIndex = process.argv.indexOf('--multiproc-spare', 2);
+if (spareIndex === 2) process.argv.splice(spareIndex, 1);
+(globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.spare')] = spareIndex === 2;
+
 void import('./bootstrap.js');

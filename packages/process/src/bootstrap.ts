@@ -15,6 +15,7 @@ import { hookSignal } from './children.js';
 import { setSelf } from './identity.js';
 import { watchParent } from './parent-watch.js';
 import { restoreBuild } from './process-rebuild.js';
+import { SPARE_READY } from './spares.js';
 import { restoreHandles, type StartPayload } from './start-payload.js';
 import { importOrThrow } from './target.js';
 
@@ -72,6 +73,16 @@ function onMessage(
 )(onMessage as Delivery);
 // The parent went away before anything came: this process has nothing to do.
 if (payload === null && !process.connected) process.exit(0);
+
+// A warm spare also loads the package's entry point, which nearly every task
+// module imports, so that a start only imports the task module itself; then
+// it tells the parent it is ready to be taken.
+if ((globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.spare')] === true) {
+  import('./index.js').then(() => {
+    // A failed send means the parent is gone; 'disconnect' ends this spare.
+    if (payload === null && process.connected) process.send?.({ type: SPARE_READY }, () => {});
+  }, fail);
+}
 
 function maybeStart(): void {
   if (payload === null || handles.length < payload.handles) return;

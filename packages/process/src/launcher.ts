@@ -1,17 +1,20 @@
 import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '@multiproc/wire';
+import { replenish, setSpareTarget, takeSpare } from './spares.js';
 import { closeParentCopy, type OsHandle, type StartPayload, takeUnread } from './start-payload.js';
+
+export { stopSpares } from './spares.js';
 
 export type StartMethod = 'spawn' | 'warm';
 
 const BOOTSTRAP = fileURLToPath(new URL('./bootstrap-entry.cjs', import.meta.url));
+/** argv[2] of a spare; see bootstrap-entry.cts. */
+const SPARE_ARG = '--multiproc-spare';
 const DEFAULT_STDIO: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
 
 let globalMethod: StartMethod = 'spawn';
 let methodSet = false;
-let spareTarget = 2;
-const spares: ChildProcess[] = [];
 
 /** Python's set_start_method(): 'spawn' (default) or 'warm' (multiproc's forkserver). */
 export function setStartMethod(
@@ -27,9 +30,9 @@ export function setStartMethod(
   if (options.spares !== undefined) {
     if (!Number.isInteger(options.spares) || options.spares < 1)
       throw new InvalidArgumentError('spares must be an integer >= 1');
-    spareTarget = options.spares;
+    setSpareTarget(options.spares);
   }
-  if (method === 'warm') replenish();
+  if (method === 'warm') replenish(spawnSpare);
 }
 
 export function getStartMethod(): StartMethod {
@@ -70,7 +73,7 @@ export function launch(
   let child: ChildProcess | undefined;
   if (method === 'warm' && (usesDefaults || isDefaultStdio(options))) {
     child = takeSpare();
-    replenish();
+    replenish(spawnSpare);
   }
   child ??= spawnBootstrap(options.env, options.execArgv, options.stdio);
   if (options.daemon) {
@@ -118,8 +121,9 @@ function spawnBootstrap(
   env: NodeJS.ProcessEnv | undefined,
   execArgv: string[] | undefined,
   stdio: StdioOptions | undefined,
+  args: string[] = [],
 ): ChildProcess {
-  const child = fork(BOOTSTRAP, [], {
+  const child = fork(BOOTSTRAP, args, {
     env: env ?? process.env,
     execArgv: execArgv ?? process.execArgv,
     stdio: stdio ?? DEFAULT_STDIO,
@@ -129,35 +133,7 @@ function spawnBootstrap(
   return child;
 }
 
-function takeSpare(): ChildProcess | undefined {
-  while (spares.length > 0) {
-    const spare = spares.shift()!;
-    if (spare.exitCode === null && spare.signalCode === null && spare.connected) return spare;
-  }
-  return undefined;
-}
-
-let replenishing = false;
-function replenish(): void {
-  if (replenishing) return;
-  replenishing = true;
-  setImmediate(() => {
-    replenishing = false;
-    while (spares.length < spareTarget) {
-      const spare = spawnBootstrap(undefined, undefined, undefined);
-      // A spare never keeps the parent alive.
-      spare.unref();
-      (spare.channel as { unref?: () => void } | undefined)?.unref?.();
-      spare.once('exit', () => {
-        const i = spares.indexOf(spare);
-        if (i >= 0) spares.splice(i, 1);
-      });
-      spares.push(spare);
-    }
-  }).unref();
-}
-
-/** End every idle spare (tests, and a parent that wants a clean exit at once). */
-export function stopSpares(): void {
-  for (const spare of spares.splice(0)) spare.kill('SIGKILL');
+/** A spare is told so in its argv (the bootstrap removes it): it preloads more and says when it is ready. */
+function spawnSpare(): ChildProcess {
+  return spawnBootstrap(undefined, undefined, undefined, [SPARE_ARG]);
 }

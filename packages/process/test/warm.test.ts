@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getStartMethod, Process, setStartMethod, stopSpares } from '@multiproc/process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { exitWith, sleepFor, throws, writeInfo } from './fixtures/tasks.mjs';
+import { exitWith, sleepFor, throws, writeArgv, writeInfo } from './fixtures/tasks.mjs';
 import { childPids, cleanup, collect, isGone, own, runScript, tempDir, track, waitFor } from './helpers.js';
 
 afterEach(cleanup);
@@ -63,6 +63,31 @@ describe("the 'warm' start method", () => {
     const [stderr] = await Promise.all([collect(e.stderr), e.join()]);
     expect(e.exitCode).toBe(1);
     expect(stderr).toContain(`Process ${e.name}:\nRuntimeError: Error raised!`);
+  });
+
+  it('a warm child sees the argv of a spawned one', async () => {
+    const warmFile = join(tempDir(), 'warm.json');
+    const coldFile = join(tempDir(), 'cold.json');
+    const w = track(new Process({ target: writeArgv, args: [warmFile] }));
+    const c = track(new Process({ target: writeArgv, args: [coldFile], startMethod: 'spawn' }));
+    await Promise.all([w.start(), c.start()]);
+    await Promise.all([w.join(), c.join()]);
+    const argv = JSON.parse(readFileSync(coldFile, 'utf8'));
+    expect(argv).toHaveLength(1);
+    expect(JSON.parse(readFileSync(warmFile, 'utf8'))).toEqual(argv);
+  });
+
+  it('taken spares are replaced once starts pause', async () => {
+    const taken = [
+      track(new Process({ target: sleepFor, args: [60_000] })),
+      track(new Process({ target: sleepFor, args: [60_000] })),
+    ];
+    for (const p of taken) await p.start();
+    const pids = new Set(taken.map((p) => p.pid));
+    const spares = () => childPids(process.pid).filter((pid) => !pids.has(pid) && !before.includes(pid));
+    expect(await waitFor(() => spares().length >= 2)).toBe(true);
+    for (const p of taken) p.kill();
+    await Promise.all(taken.map((p) => p.join()));
   });
 
   it('a warm daemon is a daemon, and cannot have children', async () => {
