@@ -180,26 +180,39 @@ export class PipeConnection<T = unknown> extends SharedObject implements Connect
     }
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    while (true) {
-      // Messages already received are yielded without a recv() promise each.
-      const conn = this.#conn;
-      if (conn !== null && this.#readable && !conn.closed) {
-        const ready = conn.recvReady();
-        if (ready !== NO_MESSAGE) {
-          yield ready as T;
-          continue;
+  /**
+   * Every message until end of stream. A plain iterator rather than an async
+   * generator: a message already received costs one resolved promise, not a
+   * generator resumption (about a third of a busy receiver's time). Breaking
+   * out loses nothing: messages not yet taken stay queued.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    let done = false;
+    const end = (): IteratorResult<T> => {
+      done = true;
+      return { value: undefined, done: true };
+    };
+    const iterator: AsyncIterableIterator<T> = {
+      next: () => {
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        const conn = this.#conn;
+        if (conn !== null && this.#readable && !conn.closed) {
+          const ready = conn.recvReady();
+          if (ready !== NO_MESSAGE) return Promise.resolve({ value: ready as T, done: false });
         }
-      }
-      let value: T;
-      try {
-        value = await this.recv();
-      } catch (error) {
-        if (error instanceof ConnectionClosedError) return;
-        throw error;
-      }
-      yield value;
-    }
+        return this.recv().then(
+          (value) => ({ value, done: false }),
+          (error) => {
+            end();
+            if (error instanceof ConnectionClosedError) return { value: undefined, done: true };
+            throw error;
+          },
+        );
+      },
+      return: () => Promise.resolve(end()),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

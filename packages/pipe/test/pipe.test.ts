@@ -100,6 +100,21 @@ describe('Pipe in one process (loopback through its own host)', () => {
     expect(got).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('breaking out of for await loses nothing: a second loop goes on where the first stopped', async () => {
+    const [a, b] = track(...Pipe());
+    for (let i = 0; i < 100; i++) a.send(i);
+    a.close();
+    const first: unknown[] = [];
+    for await (const v of b) {
+      first.push(v);
+      if (first.length === 10) break;
+    }
+    const rest: unknown[] = [];
+    for await (const v of b) rest.push(v);
+    expect(first).toEqual([...Array(10).keys()]);
+    expect(rest).toEqual([...Array(90).keys()].map((i) => i + 10));
+  });
+
   it('a closed end rejects with ConnectionClosedError', async () => {
     const [a, b] = track(...Pipe());
     a.send('x');

@@ -211,23 +211,37 @@ export class Connection {
     this.#onPeerGone(error);
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<unknown, void, undefined> {
-    while (true) {
-      try {
-        // Whatever is queued is yielded without a recv() promise each.
+  /**
+   * Every message until the connection closes. A plain iterator rather than
+   * an async generator: a message already received costs one resolved
+   * promise, not a generator resumption. Breaking out loses nothing.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
+    let done = false;
+    const end = (): IteratorResult<unknown> => {
+      done = true;
+      return { value: undefined, done: true };
+    };
+    const iterator: AsyncIterableIterator<unknown> = {
+      next: () => {
+        if (done) return Promise.resolve({ value: undefined, done: true });
         if (this.#readable && !this.#closed && this.#inbox.hasMessage()) {
-          const value = this.recvReady();
-          if (value !== NO_MESSAGE) {
-            yield value;
-            continue;
-          }
+          const value = this.#inbox.takeReady();
+          if (value !== NO_MESSAGE) return Promise.resolve({ value, done: false });
         }
-        yield await this.recv();
-      } catch (error) {
-        if (error instanceof ConnectionClosedError) return;
-        throw error;
-      }
-    }
+        return this.recv().then(
+          (value) => ({ value, done: false }),
+          (error) => {
+            end();
+            if (error instanceof ConnectionClosedError) return { value: undefined, done: true };
+            throw error;
+          },
+        );
+      },
+      return: () => Promise.resolve(end()),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
