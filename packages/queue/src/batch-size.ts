@@ -1,5 +1,5 @@
 /** Most items one remote `get` reply carries (a hot consumer's credit). */
-export const MAX_CREDIT = 512;
+export const MAX_CREDIT = 2048;
 
 /**
  * Rough upper bound of the bytes a batch reply may take. It keeps a reply of

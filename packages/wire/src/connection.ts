@@ -18,6 +18,9 @@ import { keepUnreadOnEpipe } from './sync-drain.js';
 
 export { type ConnectionOptions, NO_MESSAGE };
 
+/** What `drain()` returns when nothing waits: one shared promise, not one per call (a producer calls it per item). */
+const RESOLVED = Promise.resolve();
+
 /**
  * One end of a message channel over a stream socket (Unix or TCP): what
  * Python calls a Connection. Messages are never merged or split. Idle
@@ -161,7 +164,7 @@ export class Connection {
 
   /** Resolves when outgoing data is below the high-water mark (backpressure for fast senders). */
   drain(): Promise<void> {
-    if (this.#writer.pendingBytes < HIGH_WATER || this.#closed) return Promise.resolve();
+    if (this.#writer.pendingBytes < HIGH_WATER || this.#closed) return RESOLVED;
     return this.#writer.belowHighWater(() => this.#closed || this.#peerClosed !== null);
   }
 

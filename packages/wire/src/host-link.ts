@@ -1,12 +1,13 @@
 import { type Address, parseAddress } from './address.js';
 import { getAuthkey } from './authkey.js';
+import { CastBatcher } from './cast-batch.js';
 import { encodeValue, type RevivalError } from './codec.js';
 import { Connection } from './connection.js';
 import { infoToError } from './error-codec.js';
 import { ConnectionClosedError, type RemoteErrorInfo } from './errors.js';
 import { handshake } from './handshake.js';
 import { connectSocket } from './listener.js';
-import { CANCEL, CAST, CASTS, ERR, LINK, PUSH, REQ, RES } from './messages.js';
+import { CANCEL, CAST, ERR, LINK, PUSH, REQ, RES } from './messages.js';
 
 type PushListener = (event: string, value: unknown) => void;
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
@@ -86,47 +87,15 @@ export class HostLink {
   /** Fire and forget. Throws at once if `args` cannot be encoded or the link is down. */
   cast(objectId: number, op: string, args: unknown[]): void {
     if (this.#failed) throw this.#failed;
-    // Consecutive casts of one tick to the same object and op travel as one CASTS frame: the
-    // host decodes and dispatches once per batch, not per item. Only primitive arguments (which
-    // always encode and cannot change) are held back, so an unencodable value still fails here.
-    if (this.#conn !== null && isPlainArgs(args)) {
-      const batch = this.#casts;
-      if (batch !== null && batch.objectId === objectId && batch.op === op) {
-        batch.list.push(args);
-        if (batch.list.length >= MAX_CASTS) this.#flushCasts();
-        return;
-      }
-      this.#flushCasts();
-      this.#casts = { objectId, op, list: [args] };
-      if (!this.#castsScheduled) {
-        this.#castsScheduled = true;
-        process.nextTick(this.#onCastsTick);
-      }
-      return;
-    }
+    // Primitive casts of one tick travel as one CASTS/CASTS1 message (see CastBatcher).
+    if (this.#conn !== null && this.#casts.add(objectId, op, args)) return;
     this.#send([CAST, objectId, op, args]);
   }
 
-  /** Casts held back this tick (see cast()); sent before anything else the link sends. */
-  #casts: { objectId: number; op: string; list: unknown[][] } | null = null;
-  #castsScheduled = false;
-  readonly #onCastsTick = (): void => {
-    this.#castsScheduled = false;
-    try {
-      this.#flushCasts();
-    } catch {
-      // The link failed meanwhile: its close handler settles everything.
-    }
-  };
-
-  #flushCasts(): void {
-    const batch = this.#casts;
-    if (batch === null) return;
-    this.#casts = null;
-    if (this.#failed || this.#conn === null) return;
-    const { objectId, op, list } = batch;
-    this.#conn.send(list.length === 1 ? [CAST, objectId, op, list[0]] : [CASTS, objectId, op, list]);
-  }
+  /** Casts held back this tick; sent before anything else the link sends. */
+  readonly #casts = new CastBatcher((message) => {
+    if (this.#failed === null && this.#conn !== null) this.#conn.send(message);
+  });
 
   /** Receive pushes for `objectId`; returns the unsubscriber. */
   subscribe(objectId: number, listener: PushListener): () => void {
@@ -167,7 +136,7 @@ export class HostLink {
 
   #send(message: unknown[]): void {
     if (this.#conn) {
-      if (this.#casts !== null) this.#flushCasts(); // FIFO with casts held back this tick
+      if (this.#casts.pending) this.#casts.flush(); // FIFO with casts held back this tick
       this.#conn.send(message);
       return;
     }
@@ -252,7 +221,7 @@ export class HostLink {
   #fail(error: Error): void {
     if (this.#failed) return;
     this.#failed = error;
-    this.#casts = null;
+    this.#casts.clear();
     if (links.get(this.address) === this) links.delete(this.address);
     this.#queued = [];
     const pending = [...this.#pending.values()];
@@ -262,21 +231,4 @@ export class HostLink {
     this.#closeListeners.clear();
     this.#conn?.destroy();
   }
-}
-
-/** At most this many casts in one CASTS frame (bounds the batch a tight loop builds). */
-const MAX_CASTS = 4096;
-
-/**
- * Arguments that can wait until the end of the tick: immutable primitives only, which always
- * encode and cannot change after the call. Objects and byte arrays are encoded at once (the
- * caller may mutate or reuse them as soon as cast() returns).
- */
-function isPlainArgs(args: unknown[]): boolean {
-  for (let i = 0; i < args.length; i++) {
-    const v = args[i];
-    const t = typeof v;
-    if (t !== 'number' && t !== 'string' && t !== 'boolean' && v != null) return false;
-  }
-  return true;
 }

@@ -8,7 +8,7 @@ import { Connection } from './connection.js';
 import { errorToInfo } from './error-codec.js';
 import { InvalidArgumentError, MultiprocError, ProtocolError } from './errors.js';
 import { handshake } from './handshake.js';
-import { ATTACH, CANCEL, CAST, CASTS, ERR, LINK, PUSH, REQ, RES } from './messages.js';
+import { ATTACH, CANCEL, CAST, CASTS, CASTS1, ERR, LINK, PUSH, REQ, RES } from './messages.js';
 import { privateDir } from './private-dir.js';
 
 /** What a primitive's owner registers with its host to serve remote holders. */
@@ -205,7 +205,7 @@ export class Host {
       // Arguments holding a handle this process cannot revive: that request fails, the link stays.
       const [type, reqId, objectId] = (m as RevivalError).partial as unknown[];
       if (type === REQ && typeof reqId === 'number') peer.send([ERR, reqId, errorToInfo(m)]);
-      else if (type === CAST || type === CASTS)
+      else if (type === CAST || type === CASTS || type === CASTS1)
         peer.push(typeof objectId === 'number' ? objectId : 0, 'error', errorToInfo(m));
       return;
     }
@@ -217,6 +217,7 @@ export class Host {
     if (type === REQ) this.#onRequest(peer, m);
     else if (type === CAST) this.#onCast(peer, m);
     else if (type === CASTS) this.#onCasts(peer, m);
+    else if (type === CASTS1) this.#onCasts1(peer, m);
     else if (type === CANCEL) peer.pending.get(m[1] as number)?.abort();
     else conn.destroy(new ProtocolError(`unknown host message type ${String(type)}`));
   }
@@ -266,29 +267,28 @@ export class Host {
   #onCast(peer: Peer, m: unknown[]): void {
     const [, objectId, op, args] = m;
     const object = this.#resolve(objectId, op, args);
-    const fail = (error: unknown) =>
-      peer.push(typeof objectId === 'number' ? objectId : 0, 'error', errorToInfo(error));
+    if (object instanceof Error) castFailed(peer, objectId, object);
+    else castTo(object, peer, objectId, op as string, args as unknown[], { peer });
+  }
+
+  /** `[CASTS1, objectId, op, [arg, ...]]`: the same as one CAST of `[arg]` per arg, in order. */
+  #onCasts1(peer: Peer, m: unknown[]): void {
+    const [, objectId, op, list] = m;
+    const object = this.#resolve(objectId, op, list);
     if (object instanceof Error) {
-      fail(object);
+      castFailed(peer, objectId, object);
       return;
     }
-    try {
-      const result = object.handle(op as string, args as unknown[], { peer });
-      if (result instanceof Promise) result.catch(fail);
-    } catch (error) {
-      fail(error);
-    }
+    const values = list as unknown[];
+    const ctx = { peer };
+    for (let i = 0; i < values.length; i++) castTo(object, peer, objectId, op as string, [values[i]], ctx);
   }
 
   /** `[CASTS, objectId, op, [args, ...]]`: the same as one CAST per args, in order. */
   #onCasts(peer: Peer, m: unknown[]): void {
     const [, objectId, op, list] = m;
     if (!Array.isArray(list)) {
-      peer.push(
-        typeof objectId === 'number' ? objectId : 0,
-        'error',
-        errorToInfo(new ProtocolError('malformed request')),
-      );
+      castFailed(peer, objectId, new ProtocolError('malformed request'));
       return;
     }
     for (let i = 0; i < list.length; i++) this.#onCast(peer, [CAST, objectId, op, list[i]]);
@@ -334,4 +334,25 @@ export class Host {
     peer.pending.clear();
     for (const object of this.#objects.values()) object.peerGone?.(peer);
   }
+}
+
+/** Runs one cast; a failure is pushed to the caster as an `error` event. */
+function castTo(
+  object: HostedObject,
+  peer: Peer,
+  objectId: unknown,
+  op: string,
+  args: unknown[],
+  ctx: RequestContext,
+): void {
+  try {
+    const result = object.handle(op, args, ctx);
+    if (result instanceof Promise) result.catch((error) => castFailed(peer, objectId, error));
+  } catch (error) {
+    castFailed(peer, objectId, error);
+  }
+}
+
+function castFailed(peer: Peer, objectId: unknown, error: unknown): void {
+  peer.push(typeof objectId === 'number' ? objectId : 0, 'error', errorToInfo(error));
 }

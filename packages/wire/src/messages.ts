@@ -11,3 +11,4 @@ export const CANCEL = 5; // [CANCEL, reqId]                    client -> host
 export const ATTACH = 6; // [ATTACH, token]  first message: hand this socket to a waiting owner (Pipe)
 export const LINK = 7; // [LINK, pid]        first message: a multiplexed link from process pid follows
 export const CASTS = 8; // [CASTS, objectId, op, [args, ...]]  client -> host: consecutive casts of one tick, in order
+export const CASTS1 = 9; // [CASTS1, objectId, op, [arg, ...]]  client -> host: as CASTS, each cast with one argument
