@@ -4,7 +4,6 @@ import {
   checkTimeout,
   type HandleRef,
   Host,
-  HostLink,
   ProtocolError,
   registerHandleKind,
   SharedObject,
@@ -13,6 +12,7 @@ import {
   waitWithDeadline,
   whileHeld,
 } from '@multiproc/wire';
+import { EventProxy } from './event-proxy.js';
 import { EventState } from './event-state.js';
 
 /** The handle kind an Event travels as. */
@@ -41,9 +41,11 @@ let proxyOf: { address: string; id: number } | null = null;
 export class Event extends SharedObject {
   /** The flag, when this process owns it; `null` in a proxy. */
   readonly #state: EventState | null;
+  /** The owner's flag, when another process owns it; `null` in the owner. */
+  readonly #proxy: EventProxy | null;
+  /** Where the owner serves the flag (set in the owner once it is first passed on). */
   #address: string | null = null;
   #id = 0;
-  #link: HostLink | null = null;
 
   constructor() {
     super();
@@ -51,36 +53,42 @@ export class Event extends SharedObject {
     proxyOf = null;
     if (remote === null) {
       this.#state = new EventState();
+      this.#proxy = null;
       owners.set(this.#state, this);
     } else {
       this.#state = null;
+      this.#proxy = new EventProxy(remote.address, remote.id);
       this.#address = remote.address;
       this.#id = remote.id;
     }
   }
 
-  /** Sets the flag and wakes every process waiting on it. Idempotent. */
+  /**
+   * Sets the flag and wakes every process waiting on it. Idempotent. In a
+   * proxy it resolves once sent: the owner applies it before any later
+   * operation of this process on any object of that owner (README).
+   */
   set(): Promise<void> {
     if (this.#state !== null) {
       this.#state.set();
       return resolvedVoid;
     }
-    return this.#request('set').then(() => undefined);
+    return this.#proxy!.update('set');
   }
 
-  /** Resets the flag, so later `wait()`s block until the next `set()`. */
+  /** Resets the flag, so later `wait()`s block until the next `set()`. In a proxy, as `set()`. */
   clear(): Promise<void> {
     if (this.#state !== null) {
       this.#state.clear();
       return resolvedVoid;
     }
-    return this.#request('clear').then(() => undefined);
+    return this.#proxy!.update('clear');
   }
 
   /** Whether the flag is set, as the owner sees it when it answers. */
   isSet(): Promise<boolean> {
     if (this.#state !== null) return Promise.resolve(this.#state.flag);
-    return this.#request('isSet') as Promise<boolean>;
+    return this.#proxy!.isSet();
   }
 
   /**
@@ -110,20 +118,8 @@ export class Event extends SharedObject {
       );
     }
     if (timeout === 0) return this.isSet();
-    // One request per wait: the owner answers it when the flag is set. On
-    // timeout or abort the request is cancelled, which drops the waiter there.
-    const link = this.#linkToOwner();
-    const id = this.#id;
-    const cancel = new AbortController();
     // The pending request keeps this process alive (wire holds the link while a reply is due).
-    return waitWithDeadline<boolean>(
-      options,
-      (resolve, reject) => {
-        link.request(id, 'wait', [], cancel.signal).then((v) => resolve(v === true), reject);
-        return () => cancel.abort();
-      },
-      () => false,
-    );
+    return this.#proxy!.wait(options);
   }
 
   [toHandle](): HandleRef {
@@ -143,17 +139,6 @@ export class Event extends SharedObject {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     if (this.#state !== null) return `<Event ${this.#state.flag ? 'set' : 'unset'}>`;
     return `<Event proxy of ${this.#address}#${this.#id}>`;
-  }
-
-  #linkToOwner(): HostLink {
-    // Kept once made: after the owner is gone this link stays failed, so every
-    // later call rejects at once instead of reconnecting to a reused address.
-    this.#link ??= HostLink.to(this.#address!);
-    return this.#link;
-  }
-
-  #request(op: string): Promise<unknown> {
-    return this.#linkToOwner().request(this.#id, op, []);
   }
 }
 

@@ -1,0 +1,88 @@
+import { getLogger } from '@multiproc/logging';
+import { HostLink, type RemoteErrorInfo, type WaitOptions, waitWithDeadline } from '@multiproc/wire';
+
+/**
+ * An Event owned by another process, reached over this process's one link to
+ * the owner's host. `set` and `clear` are casts: they travel in order with
+ * every other message of this process to that owner, so a `wait` or `isSet`
+ * issued after them is answered after they were applied, and a `clear(); set();
+ * wait()` costs one socket write instead of three round trips. The first
+ * operation is a request, so a link that cannot be made fails the call that
+ * made it, and later casts are sent over a link known to be up.
+ */
+export class EventProxy {
+  readonly address: string;
+  readonly id: number;
+  #link: HostLink | null = null;
+  #confirmed = false;
+
+  constructor(address: string, id: number) {
+    this.address = address;
+    this.id = id;
+  }
+
+  /**
+   * Kept once made: after the owner is gone this link stays failed, so every
+   * later call rejects at once instead of reconnecting to a reused address.
+   */
+  get link(): HostLink {
+    if (this.#link === null) {
+      this.#link = HostLink.to(this.address);
+      this.#link.subscribe(this.id, this.#onPush);
+    }
+    return this.#link;
+  }
+
+  /** `set` or `clear`: resolves once sent (see the class comment), rejects if the owner is gone. */
+  update(op: 'set' | 'clear'): Promise<void> {
+    const link = this.link;
+    if (!this.#confirmed) {
+      return link
+        .request(this.id, op, [])
+        .then(this.#confirm)
+        .then(() => undefined);
+    }
+    try {
+      link.cast(this.id, op, []);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return link.drain();
+  }
+
+  isSet(): Promise<boolean> {
+    return this.link.request(this.id, 'isSet', []).then(this.#confirm) as Promise<boolean>;
+  }
+
+  /** One request, answered by the owner when the flag is set. */
+  wait(options: WaitOptions): Promise<boolean> {
+    const link = this.link;
+    const request = (signal?: AbortSignal) =>
+      link.request(this.id, 'wait', [], signal).then((v) => this.#confirm(v) === true);
+    // No deadline and no signal: nothing can cancel it, so skip the controller and the timer.
+    if (options.timeout === undefined && options.signal === undefined) return request();
+    const cancel = new AbortController();
+    // On timeout or abort the request is cancelled, which drops the waiter at the owner.
+    return waitWithDeadline<boolean>(
+      options,
+      (resolve, reject) => {
+        request(cancel.signal).then(resolve, reject);
+        return () => cancel.abort();
+      },
+      () => false,
+    );
+  }
+
+  /** Any answer proves the link is up and the owner serves this id. */
+  readonly #confirm = <T>(value: T): T => {
+    this.#confirmed = true;
+    return value;
+  };
+
+  /** A cast the owner could not apply comes back as an 'error' push: say so, it has no caller. */
+  readonly #onPush = (event: string, value: unknown): void => {
+    if (event !== 'error') return;
+    const info = value as RemoteErrorInfo;
+    getLogger().warning('an operation on Event %d failed at its owner: %s', this.id, info?.message);
+  };
+}
