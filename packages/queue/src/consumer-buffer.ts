@@ -25,6 +25,11 @@ export class ConsumerBuffer<T> {
   readonly #items = new Fifo<T>();
   readonly #giveBack: (items: T[]) => void;
   #credit = 1;
+  /**
+   * Half of what the buffer held when the last batch arrived: a batch cut
+   * short by its byte limit (large items) still triggers a prefetch midway.
+   */
+  #refillAt = 0;
   #arrivedAt = Number.NEGATIVE_INFINITY;
   #takes = 0;
   #takesAtCheck = 0;
@@ -47,7 +52,7 @@ export class ConsumerBuffer<T> {
 
   /** Whether to prefetch now: a hot consumer (credit ≥ 64) that has used half its batch. */
   wantsMore(): boolean {
-    return this.#credit >= 64 && this.#items.length === this.#credit >> 1;
+    return this.#credit >= 64 && this.#items.length === this.#refillAt;
   }
 
   /** The credit for the next request. */
@@ -61,6 +66,7 @@ export class ConsumerBuffer<T> {
   add(items: readonly T[]): void {
     this.#arrivedAt = performance.now();
     for (const item of items) this.#items.push(item);
+    this.#refillAt = Math.min(this.#credit, this.#items.length) >> 1;
     if (this.#items.length === 0) return;
     hoarding.add(this as ConsumerBuffer<unknown>);
     installExitHook();

@@ -161,6 +161,8 @@ export class Encoder {
   lastStart = 0;
   lastEnd = 0;
   lastModules: Set<string> | null = null;
+  /** Whether the last message's buffer now belongs to the caller (msgpackr will never write to it again). */
+  lastOwned = false;
 
   /**
    * As `encode()`, without making a view: returns msgpackr's shared buffer,
@@ -179,6 +181,13 @@ export class Encoder {
       this.lastStart = own ? 0 : target.start;
       this.lastEnd = own ? target.length : target.end;
       this.lastModules = modulesSeen;
+      this.lastOwned = own;
+      if (!own && target.end - target.start >= LARGE_MESSAGE) {
+        // A large message keeps its bytes: msgpackr moves on to a fresh buffer (sized for another
+        // one like it), so the writer can hand these to the socket without copying them again.
+        this.#packr.useBuffer(Buffer.allocUnsafe(target.end - target.start + 8192));
+        this.lastOwned = true;
+      }
       return target;
     } catch (error) {
       this.#packr = makePackr(this.#records);
@@ -192,6 +201,9 @@ export class Encoder {
     this.#packr = makePackr(this.#records);
   }
 }
+
+/** Messages at least this large are handed over by `encodeShared` instead of copied (see `lastOwned`). */
+export const LARGE_MESSAGE = 32 * 1024;
 
 /** Reused range argument for msgpackr's unpack (read before unpack reads anything else). */
 const RANGE = { start: 0, end: 0 };

@@ -44,7 +44,7 @@ export function writeMessage(
     end = target.length;
     sendControl(writer, { type: 'modules', urls: [...modules] });
   }
-  writer.writeValue(target, start, end);
+  writer.writeValue(target, start, end, encoder.lastOwned);
 }
 
 /**

@@ -6,6 +6,8 @@ const INITIAL_BATCH = 64 * 1024;
 const FLUSH_THRESHOLD = 256 * 1024;
 /** Batches up to this size are copied out instead of handing over the batch buffer. */
 const SMALL_BATCH = 16 * 1024;
+/** An owned value payload this large is written to the socket as it is, not copied into the batch. */
+const LARGE_WRITE = 32 * 1024;
 /** Outgoing bytes above which `drain()` waits. */
 export const HIGH_WATER = 8 * 1024 * 1024;
 
@@ -59,9 +61,13 @@ export class FrameWriter {
    * under BATCH_FRAME_LIMIT), so the receiver decodes them in one pass; any
    * other frame closes the batch, so the order of all frames is kept.
    */
-  writeValue(source: Buffer, start: number, end: number): void {
+  writeValue(source: Buffer, start: number, end: number, owned = false): void {
     if (this.#closed) return;
     const length = end - start;
+    if (owned && length >= LARGE_WRITE) {
+      this.#writeLarge(source.subarray(start, end));
+      return;
+    }
     const open = this.#openAt;
     if (open >= 0 && this.#openLength + length <= BATCH_FRAME_LIMIT) {
       if (this.#position + length <= this.#batch.length) {
@@ -80,6 +86,27 @@ export class FrameWriter {
     this.#position += HEADER_SIZE;
     this.#copy(source, start, end);
     this.#written();
+  }
+
+  /**
+   * A large payload the caller gave up is not copied into the batch: the
+   * batch so far (ending with this frame's header) and the payload go to the
+   * socket together, in order.
+   */
+  #writeLarge(payload: Buffer): void {
+    if (this.#position + HEADER_SIZE > this.#batch.length) this.#grow(HEADER_SIZE);
+    this.#openAt = -1;
+    this.#batch.writeUInt32BE(headerFor(FrameKind.Value, payload.length), this.#position);
+    this.#position += HEADER_SIZE;
+    const socket = this.#socket;
+    if (socket.destroyed) {
+      this.#position = 0;
+      return;
+    }
+    socket.cork();
+    this.flush();
+    socket.write(payload);
+    socket.uncork();
   }
 
   #copy(source: Buffer, start: number, end: number): void {

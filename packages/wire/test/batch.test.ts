@@ -101,6 +101,22 @@ describe('batch frames', () => {
     ]);
   });
 
+  it('large messages (written without a copy) keep their place among small ones and their bytes', async () => {
+    const [a, b] = await socketPair();
+    const sender = track(new Connection(a));
+    const receiver = track(new Connection(b));
+    const big = Buffer.alloc(100_000, 1);
+    const sent: unknown[] = [];
+    for (let i = 0; i < 20; i++) {
+      big.fill(i); // the caller reuses its buffer at once: what was sent must not change
+      const msgs = [i, { i, s: 'x' }, Buffer.from(big), { big: Buffer.from(big), i }, `after ${i}`];
+      for (const m of msgs) sender.send(m === msgs[2] ? big : m);
+      sent.push(...msgs);
+    }
+    sender.close();
+    expect(await drainAll(receiver)).toEqual(sent);
+  });
+
   it('a malformed message inside a batch fails the connection with ProtocolError after the good ones', async () => {
     const [a, b] = await socketPair();
     const receiver = track(new Connection(b));
