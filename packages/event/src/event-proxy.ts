@@ -57,16 +57,17 @@ export class EventProxy {
   /** One request, answered by the owner when the flag is set. */
   wait(options: WaitOptions): Promise<boolean> {
     const link = this.link;
-    const request = (signal?: AbortSignal) =>
-      link.request(this.id, 'wait', [], signal).then((v) => this.#confirm(v) === true);
-    // No deadline and no signal: nothing can cancel it, so skip the controller and the timer.
-    if (options.timeout === undefined && options.signal === undefined) return request();
+    // No deadline and no signal: nothing here can cancel it, so the owner needs no abort
+    // listener for it ('waitUntilSet') and this side needs no controller or timer.
+    if (options.timeout === undefined && options.signal === undefined) {
+      return link.request(this.id, 'waitUntilSet', []).then(this.#confirmWoken);
+    }
     const cancel = new AbortController();
     // On timeout or abort the request is cancelled, which drops the waiter at the owner.
     return waitWithDeadline<boolean>(
       options,
       (resolve, reject) => {
-        request(cancel.signal).then(resolve, reject);
+        link.request(this.id, 'wait', [], cancel.signal).then(this.#confirmWoken).then(resolve, reject);
         return () => cancel.abort();
       },
       () => false,
@@ -77,6 +78,11 @@ export class EventProxy {
   readonly #confirm = <T>(value: T): T => {
     this.#confirmed = true;
     return value;
+  };
+
+  readonly #confirmWoken = (value: unknown): boolean => {
+    this.#confirmed = true;
+    return value === true;
   };
 
   /** A cast the owner could not apply comes back as an 'error' push: say so, it has no caller. */

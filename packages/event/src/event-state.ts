@@ -1,12 +1,15 @@
 import { type HostedObject, MultiprocError, type Peer, type RequestContext } from '@multiproc/wire';
 
+/** Someone waiting for the flag: a local wait (`peer` null) or a remote process's request. */
+type Waiter = { wake: () => void; peer: Peer | null };
+
 /**
  * The flag itself and the waiters on it. Lives in the process that created
  * the Event; other processes reach it through that process's host.
  */
 export class EventState implements HostedObject {
   #flag = false;
-  #waiters = new Set<() => void>();
+  #waiters = new Set<Waiter>();
   /** Processes whose link to this host has ended. */
   #gone = new WeakSet<Peer>();
 
@@ -18,9 +21,10 @@ export class EventState implements HostedObject {
   set(): void {
     if (this.#flag) return;
     this.#flag = true;
+    if (this.#waiters.size === 0) return;
     const waiters = this.#waiters;
     this.#waiters = new Set();
-    for (const wake of waiters) wake();
+    for (const waiter of waiters) waiter.wake();
   }
 
   clear(): void {
@@ -28,9 +32,10 @@ export class EventState implements HostedObject {
   }
 
   /** Calls `wake` once when the flag is next set; returns the canceller. */
-  onSet(wake: () => void): () => void {
-    this.#waiters.add(wake);
-    return () => this.#waiters.delete(wake);
+  onSet(wake: () => void, peer: Peer | null = null): () => void {
+    const waiter = { wake, peer };
+    this.#waiters.add(waiter);
+    return () => this.#waiters.delete(waiter);
   }
 
   /** HostedObject: the operations a proxy in another process sends. */
@@ -46,6 +51,8 @@ export class EventState implements HostedObject {
         return this.#flag;
       case 'wait':
         return this.#remoteWait(ctx);
+      case 'waitUntilSet':
+        return this.#flag || new Promise<boolean>((resolve) => this.onSet(() => resolve(true), ctx.peer));
       default:
         throw new MultiprocError(`unknown Event operation '${op}'`, 'ERR_PROTOCOL');
     }
@@ -53,12 +60,16 @@ export class EventState implements HostedObject {
 
   peerGone(peer: Peer): void {
     this.#gone.add(peer);
+    // Its 'waitUntilSet' requests: nobody is left to answer (its cancellable waits went on abort).
+    for (const waiter of this.#waiters) if (waiter.peer === peer) this.#waiters.delete(waiter);
   }
 
   /**
-   * A remote waiter: the reply is sent when the flag is set. The proxy keeps
-   * the timeout; when it gives up (timeout, abort) or its process goes away,
-   * the request's signal aborts and the waiter is dropped here.
+   * A remote waiter with a timeout or signal: the reply is sent when the flag
+   * is set. The proxy keeps the timeout; when it gives up (timeout, abort) or
+   * its process goes away, the request's signal aborts and the waiter is
+   * dropped here. A wait that only a set can end is 'waitUntilSet' instead,
+   * which saves the abort listener (EventTarget) on every wait.
    */
   #remoteWait({ signal, peer }: RequestContext): boolean | Promise<boolean> {
     if (this.#flag) return true;

@@ -4,8 +4,10 @@ import {
   checkTimeout,
   type HandleRef,
   Host,
+  holdProcess,
   ProtocolError,
   registerHandleKind,
+  releaseProcess,
   SharedObject,
   toHandle,
   type WaitOptions,
@@ -109,6 +111,16 @@ export class Event extends SharedObject {
     if (state !== null) {
       if (state.flag) return Promise.resolve(true);
       if (timeout === 0) return Promise.resolve(false);
+      // Nothing can end this wait but a set(): no timer, no abort listener, one closure.
+      if (timeout === Number.POSITIVE_INFINITY && options.signal === undefined) {
+        holdProcess();
+        return new Promise<boolean>((resolve) => {
+          state.onSet(() => {
+            releaseProcess();
+            resolve(true);
+          });
+        });
+      }
       return whileHeld(() =>
         waitWithDeadline<boolean>(
           options,

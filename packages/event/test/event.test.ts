@@ -46,9 +46,12 @@ describe('Event in its owner process', () => {
 });
 
 describe('Event across processes', () => {
-  it('a child waiting on the Event wakes when the owner sets it', async () => {
+  it.each([
+    ['with a signal', '{}'],
+    ['with no options', '{"plain":true}'],
+  ])('a child waiting on the Event (%s) wakes when the owner sets it', async (_name, options) => {
     const e = new Event();
-    const child = new Child('waiter.mjs', [keyArg(), arg(e), '{}']);
+    const child = new Child('waiter.mjs', [keyArg(), arg(e), options]);
     expect(await child.json()).toEqual({ waiting: true, isSet: false });
     await e.set();
     expect(await child.json()).toEqual({ result: true });
@@ -108,10 +111,13 @@ describe('Event across processes', () => {
     for (const c of children) expect(await c.json()).toEqual({ result: true });
   });
 
-  it('a waiting child that is SIGKILLed disturbs neither the owner nor the other waiters', async () => {
+  it.each([
+    ['with a signal', '{}'],
+    ['with no options', '{"plain":true}'],
+  ])('a waiting child (%s) that is SIGKILLed disturbs neither the owner nor the other waiters', async (_name, options) => {
     const e = new Event();
-    const victim = new Child('waiter.mjs', [keyArg(), arg(e), '{}']);
-    const survivor = new Child('waiter.mjs', [keyArg(), arg(e), '{}']);
+    const victim = new Child('waiter.mjs', [keyArg(), arg(e), options]);
+    const survivor = new Child('waiter.mjs', [keyArg(), arg(e), options]);
     await victim.json();
     await survivor.json();
     // Let the victim's wait reach the owner, so its death aborts a pending request there.
