@@ -4,6 +4,7 @@ import { errorToInfo } from './error-codec.js';
 import { EncodeError, type RemoteErrorInfo } from './errors.js';
 import { type HandleRef, reviverFor, toHandle } from './handle-registry.js';
 import { SharedObject } from './shared-object.js';
+import { packSmallInt, smallIntScratch } from './small-ints.js';
 
 /**
  * The one msgpackr configuration every package shares. Structured clone keeps
@@ -169,6 +170,16 @@ export class Encoder {
    * the message being `[lastStart, lastEnd)` of it (valid until the next encode).
    */
   encodeShared(value: unknown): Buffer {
+    if (typeof value === 'number') {
+      const length = packSmallInt(value);
+      if (length > 0) {
+        this.lastStart = 0;
+        this.lastEnd = length;
+        this.lastModules = null;
+        this.lastOwned = false;
+        return smallIntScratch;
+      }
+    }
     modulesSeen = null;
     try {
       // Reuse msgpackr's buffer instead of allocating per value: about 2x faster for small values.

@@ -120,10 +120,10 @@ export class Connection {
 
   /** Receive the next message. Rejects with TimeoutError, AbortError or ConnectionClosedError. */
   recv(options?: WaitOptions): Promise<unknown> {
-    // Fast path: a value is already queued and there is no deadline to check.
+    // Fast paths: no deadline to check (a value already queued needs no waiter at all).
     if (options === undefined && this.#readable && !this.#closed) {
       const value = this.#inbox.takeReady();
-      if (value !== NO_MESSAGE) return Promise.resolve(value);
+      return value !== NO_MESSAGE ? Promise.resolve(value) : this.#inbox.takeValue();
     }
     return this.#take(options, pickValue);
   }

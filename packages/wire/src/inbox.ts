@@ -140,6 +140,22 @@ export class Inbox {
     });
   }
 
+  /** `take(undefined, pickValue)` without the deadline machinery: the common `recv()`, a round trip's hot path. */
+  takeValue(): Promise<unknown> {
+    const first = this.#tryTake(pickValue);
+    if (first.ok) return Promise.resolve(first.value);
+    if (first.error) return Promise.reject(first.error);
+    return new Promise((resolve, reject) => {
+      const onWake = () => {
+        const r = this.#tryTake(pickValue);
+        if (r.ok) resolve(r.value);
+        else if (r.error) reject(r.error);
+        else this.addWaiter(onWake);
+      };
+      this.addWaiter(onWake);
+    });
+  }
+
   /** Registers a one-shot waiter woken by the next message or close; returns its canceller. */
   addWaiter(fn: () => void): () => void {
     let active = true;

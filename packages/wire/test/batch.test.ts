@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { Connection, EncodeError, removePrivateDir } from '@multiproc/wire';
+import { Connection, Decoder, EncodeError, Encoder, removePrivateDir } from '@multiproc/wire';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeAll, socketPair, track } from './helpers.js';
@@ -125,5 +125,19 @@ describe('batch frames', () => {
     expect(await receiver.recv({ timeout: 5000 })).toBe(1);
     expect(await receiver.recv({ timeout: 5000 })).toBe(2);
     await expect(receiver.recv({ timeout: 5000 })).rejects.toMatchObject({ code: 'ERR_PROTOCOL' });
+  });
+
+  it('integers at every msgpack width boundary round-trip (they skip msgpackr on the way out)', () => {
+    const encoder = new Encoder();
+    const decoder = new Decoder();
+    const edges = [0, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1];
+    const values = [...edges, ...edges.map((v) => -v), -0x20, -0x21, -0x80, -0x81, -0x8000, -0x8001];
+    values.push(-(2 ** 31), -(2 ** 31) - 1, 1.5, -0.5, Number.NaN, Number.POSITIVE_INFINITY);
+    for (const v of fc.sample(fc.integer({ min: -(2 ** 33), max: 2 ** 33 }), 500)) values.push(v);
+    for (const v of values) {
+      const target = encoder.encodeShared(v);
+      const got = decoder.decodeRange(target, encoder.lastStart, encoder.lastEnd);
+      expect(Object.is(got, v) || (v === 0 && got === 0)).toBe(true);
+    }
   });
 });
