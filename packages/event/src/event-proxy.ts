@@ -60,7 +60,8 @@ export class EventProxy {
     // No deadline and no signal: nothing here can cancel it, so the owner needs no abort
     // listener for it ('waitUntilSet') and this side needs no controller or timer.
     if (options.timeout === undefined && options.signal === undefined) {
-      return link.request(this.id, 'waitUntilSet', []).then(this.#confirmWoken);
+      const woken = link.request(this.id, 'waitUntilSet', []) as Promise<boolean>; // only ever `true`
+      return this.#confirmed ? woken : woken.then(this.#confirmWoken);
     }
     const cancel = new AbortController();
     // On timeout or abort the request is cancelled, which drops the waiter at the owner.
