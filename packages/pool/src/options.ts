@@ -17,7 +17,12 @@ export interface PoolOptions {
    * `applyAsync` returns at once with a result that waits). @default Infinity
    */
   maxQueue?: number;
-  /** Tasks a worker holds at once: the one it runs and those sent ahead, so it never idles for a round trip. @default 2 */
+  /**
+   * Tasks a worker holds at once: the one it runs and those sent ahead, so it never idles for a
+   * round trip. Unset, the pool picks it from how long tasks take: 2 for tasks of a millisecond or
+   * more, up to 64 for trivial ones (sent in batches). `1` is Python's behaviour.
+   * @default adaptive, 2 to 64
+   */
   prefetch?: number;
   /** Environment of the workers. @default process.env */
   env?: NodeJS.ProcessEnv;
@@ -56,7 +61,7 @@ export interface MapAsyncOptions<R> extends MapOptions, Callbacks<R[]> {}
 export interface ImapOptions {
   /** Items per task. @default 1 */
   chunksize?: number;
-  /** Chunks submitted and not yet yielded, at most; the input is read lazily to keep this many going. @default 2 * processes * prefetch */
+  /** Chunks submitted and not yet yielded, at most; the input is read lazily to keep this many going. @default 2 * processes * prefetch (128 per worker with the adaptive prefetch) */
   buffersize?: number;
   /** Aborting makes the iterator throw AbortError and cancels what it had submitted. */
   signal?: AbortSignal;
@@ -66,7 +71,8 @@ export interface ResolvedPoolOptions {
   processes: number;
   maxTasksPerChild: number | undefined;
   maxQueue: number;
-  prefetch: number;
+  /** undefined: adaptive (SendWindow). */
+  prefetch: number | undefined;
 }
 
 export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
@@ -85,8 +91,9 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (maxQueue !== Number.POSITIVE_INFINITY && !positiveInt(maxQueue)) {
     throw new InvalidArgumentError('maxQueue must be a positive integer or Infinity');
   }
-  const prefetch = options.prefetch ?? 2;
-  if (!positiveInt(prefetch)) throw new InvalidArgumentError('prefetch must be a positive integer');
+  const prefetch = options.prefetch;
+  if (prefetch !== undefined && !positiveInt(prefetch))
+    throw new InvalidArgumentError('prefetch must be a positive integer');
   if (options.initializer !== undefined) checkTarget(options.initializer, 'initializer');
   if (options.initargs !== undefined && !Array.isArray(options.initargs)) {
     throw new InvalidArgumentError('initargs must be an array');

@@ -55,8 +55,8 @@ export class Pool extends EventEmitter {
     this.#scheduler = new Scheduler(
       processes,
       maxQueue,
+      prefetch,
       {
-        prefetch,
         maxTasksPerChild,
         env: options.env,
         execArgv: options.execArgv,
@@ -224,7 +224,7 @@ export class Pool extends EventEmitter {
     if (!isIterable(items)) throw new InvalidArgumentError('items must be an iterable or async iterable');
     return imapIterator(this.#scheduler, fn, items, {
       chunksize: checkChunksize(options.chunksize) ?? 1,
-      buffersize: checkBuffersize(options.buffersize, 2 * this.processes * this.#options.prefetch),
+      buffersize: checkBuffersize(options.buffersize, 2 * this.processes * this.#scheduler.window.max),
       signal: options.signal,
       ordered,
     });

@@ -5,6 +5,7 @@ import { poolBrokenError, poolTerminatedError } from './errors.js';
 import { Job, type LeaveOutcome } from './job.js';
 import { JobQueue } from './job-queue.js';
 import type { FunctionRef, WorkerSetup } from './protocol.js';
+import { SendWindow } from './send-window.js';
 import { type PoolStats, StatsRecorder } from './stats.js';
 import { WorkerHandle } from './worker-handle.js';
 import type { ExitInfo, WorkerOwner } from './worker-owner.js';
@@ -35,6 +36,7 @@ export class Scheduler implements WorkerOwner {
     if (this.state === 'CLOSE') for (const w of this.#workers.all) w.stop();
   });
   readonly #fnIds = new Map<string, number>();
+  readonly window: SendWindow;
   readonly #stats = new StatsRecorder();
   #nextJobId = 1;
   #nextIndex = 1;
@@ -46,11 +48,13 @@ export class Scheduler implements WorkerOwner {
   constructor(
     readonly processes: number,
     maxQueue: number,
+    prefetch: number | undefined,
     readonly settings: WorkerSettings,
     setup: Promise<WorkerSetup>,
   ) {
+    this.window = new SendWindow(prefetch);
     this.#queue = new JobQueue(
-      processes * settings.prefetch,
+      processes * this.window.size,
       maxQueue,
       (job) => this.#jobs.start(job),
       (job) => this.#jobs.done(job),
@@ -131,16 +135,22 @@ export class Scheduler implements WorkerOwner {
       this.#workers.live(),
       this.#queue.size + this.#jobs.waiting.length + sentAhead,
       running,
+      this.window.size,
     );
   }
 
-  readonly #onSettle = (job: Job): void => this.#stats.settled(job.ok, job.size, job.startedAt);
+  readonly #onSettle = (job: Job): void => {
+    this.#stats.settled(job.ok, job.size, job.startedAt);
+    if (job.ok && job.startedAt >= 0 && this.window.observe(performance.now() - job.startedAt)) {
+      this.#maintain();
+    }
+  };
 
   // --- workers ---------------------------------------------------------------------------------
 
   /** Keep `processes` workers (while running, or closed with work left) and p-queue's slots in step. */
   #maintain(): void {
-    this.#queue.concurrency = this.processes * this.settings.prefetch + this.#workers.heldByLeaving();
+    this.#queue.concurrency = this.processes * this.window.size + this.#workers.heldByLeaving();
     if (this.setup === undefined || this.#broken !== null || this.state === 'TERMINATE') return;
     const wanted = this.state === 'RUN' || this.#jobs.busy() ? this.processes : 0;
     for (let live = this.#workers.live(); live < wanted; live++) {
@@ -201,6 +211,13 @@ export class Scheduler implements WorkerOwner {
   }
 
   slotFreed(worker: WorkerHandle): void {
+    if (
+      worker.jobs.length === 0 &&
+      this.#queue.size + this.#jobs.waiting.length > 0 &&
+      this.window.starved()
+    ) {
+      this.#maintain();
+    }
     this.#jobs.pump();
     this.#jobs.steal(worker, this.#queue.size);
   }

@@ -21,6 +21,8 @@ export interface PoolStats {
   runTime: Percentiles;
   /** Time from submission until a worker started the task (last 1024 tasks). */
   waitTime: Percentiles;
+  /** Tasks each worker may hold now: the `prefetch` option, or where the adaptive window stands. */
+  prefetch: number;
 }
 
 const WINDOW = 1024;
@@ -64,7 +66,7 @@ export class StatsRecorder {
     if (startedAt >= 0) this.runTime.add(performance.now() - startedAt);
   }
 
-  snapshot(workers: number, queued: number, running: number): PoolStats {
+  snapshot(workers: number, queued: number, running: number, prefetch: number): PoolStats {
     return {
       workers,
       queued,
@@ -73,6 +75,7 @@ export class StatsRecorder {
       failed: this.failed,
       runTime: this.runTime.percentiles(),
       waitTime: this.waitTime.percentiles(),
+      prefetch,
     };
   }
 }

@@ -60,10 +60,10 @@ export class WorkerHandle {
 
   /** Can it take one more task now? */
   canTake(): boolean {
-    const { prefetch, maxTasksPerChild } = this.owner.settings;
+    const { maxTasksPerChild } = this.owner.settings;
     return (
       this.state === 'ready' &&
-      this.jobs.length < prefetch &&
+      this.jobs.length < this.owner.window.size &&
       (maxTasksPerChild === undefined || this.sent < maxTasksPerChild)
     );
   }

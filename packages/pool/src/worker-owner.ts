@@ -1,6 +1,7 @@
 import type { RemoteError } from '@multiproc/wire';
 import type { Job, LeaveOutcome } from './job.js';
 import type { WorkerSetup } from './protocol.js';
+import type { SendWindow } from './send-window.js';
 import type { WorkerHandle } from './worker-handle.js';
 import type { WorkerSettings } from './worker-process.js';
 
@@ -19,6 +20,8 @@ export interface ExitInfo {
 /** What a worker handle reports to the scheduler that owns it. */
 export interface WorkerOwner {
   readonly settings: WorkerSettings;
+  /** How many tasks each worker may hold now. */
+  readonly window: SendWindow;
   readonly setup: WorkerSetup;
   workerReady(worker: WorkerHandle): void;
   /** The worker takes no more tasks (task limit reached, or being killed): a replacement is due. */

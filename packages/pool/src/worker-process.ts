@@ -12,7 +12,6 @@ export const STOP_GRACE_MS = 10_000;
 export const KILL_GRACE_MS = 2_000;
 
 export interface WorkerSettings {
-  prefetch: number;
   maxTasksPerChild: number | undefined;
   env: NodeJS.ProcessEnv | undefined;
   execArgv: string[] | undefined;
