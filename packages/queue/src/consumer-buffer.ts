@@ -25,10 +25,7 @@ export class ConsumerBuffer<T> {
   readonly #items = new Fifo<T>();
   readonly #giveBack: (items: T[]) => void;
   #credit = 1;
-  /**
-   * Half of what the buffer held when the last batch arrived: a batch cut
-   * short by its byte limit (large items) still triggers a prefetch midway.
-   */
+  /** How many items left in the buffer trigger the next prefetch (set when a batch arrives). */
   #refillAt = 0;
   #arrivedAt = Number.NEGATIVE_INFINITY;
   #takes = 0;
@@ -66,7 +63,10 @@ export class ConsumerBuffer<T> {
   add(items: readonly T[]): void {
     this.#arrivedAt = performance.now();
     for (const item of items) this.#items.push(item);
-    this.#refillAt = Math.min(this.#credit, this.#items.length) >> 1;
+    // A full batch: ask again halfway through it. A batch cut short (by its byte limit, large
+    // items, or because that was all there was) may take as long to arrive as to use: ask at once.
+    this.#refillAt =
+      items.length < this.#credit ? this.#items.length - 1 : Math.min(this.#credit, this.#items.length) >> 1;
     if (this.#items.length === 0) return;
     hoarding.add(this as ConsumerBuffer<unknown>);
     installExitHook();
