@@ -28,7 +28,7 @@ export class EventProxy {
   get link(): HostLink {
     if (this.#link === null) {
       this.#link = HostLink.to(this.address);
-      this.#link.subscribe(this.id, this.#onPush);
+      watchErrors(this.#link, this.id);
     }
     return this.#link;
   }
@@ -85,11 +85,24 @@ export class EventProxy {
     this.#confirmed = true;
     return value === true;
   };
+}
 
-  /** A cast the owner could not apply comes back as an 'error' push: say so, it has no caller. */
-  readonly #onPush = (event: string, value: unknown): void => {
+/** Event ids whose error pushes are logged, per link (one listener each, however many proxies). */
+const watched = new WeakMap<HostLink, Set<number>>();
+
+/**
+ * A cast the owner could not apply comes back as an 'error' push: say so, it has no caller.
+ * Subscribed once per link and id: an Event decoded again for every Pool task must not add a
+ * listener each time.
+ */
+function watchErrors(link: HostLink, id: number): void {
+  let ids = watched.get(link);
+  if (ids === undefined) watched.set(link, (ids = new Set()));
+  if (ids.has(id)) return;
+  ids.add(id);
+  link.subscribe(id, (event, value) => {
     if (event !== 'error') return;
     const info = value as RemoteErrorInfo;
-    getLogger().warning('an operation on Event %d failed at its owner: %s', this.id, info?.message);
-  };
+    getLogger().warning('an operation on Event %d failed at its owner: %s', id, info?.message);
+  });
 }
