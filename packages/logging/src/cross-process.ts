@@ -1,9 +1,9 @@
-import { InvalidArgumentError } from '@multiproc/wire';
 import { guarded } from './guarded.js';
 import { parseLevel } from './levels.js';
 import { getLogger, isLoggingToStderr, logToStderr } from './library-logger.js';
 import type { LogRecord } from './record.js';
 import { currentForwarder } from './routing.js';
+import { InvalidArgumentError } from './wire-errors.js';
 
 /** What a child needs to log like its parent. Plain data: it travels in the child's start payload. */
 export interface LoggingConfig {

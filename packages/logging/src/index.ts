@@ -1,5 +1,5 @@
 // Re-exported so users can `instanceof`-check what this package throws without another import.
-export { InvalidArgumentError, MultiprocError } from '@multiproc/wire';
+
 export {
   applyLoggingConfig,
   getLoggingConfig,
@@ -24,3 +24,4 @@ export { Logger } from './logger.js';
 export type { LogRecord } from './record.js';
 export { type RecordForwarder, setProcessNameProvider, setRecordForwarder } from './routing.js';
 export { StderrHandler, type StderrHandlerOptions } from './stderr-handler.js';
+export { InvalidArgumentError, MultiprocError } from './wire-errors.js';

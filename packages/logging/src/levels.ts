@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@multiproc/wire';
+import { InvalidArgumentError } from './wire-errors.js';
 
 /** No level set: the logger falls back to {@link WARNING}, as Python's root logger does. */
 export const NOTSET = 0;

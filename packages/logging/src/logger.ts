@@ -1,9 +1,9 @@
-import { InvalidArgumentError } from '@multiproc/wire';
 import { guarded } from './guarded.js';
 import type { Handler } from './handler.js';
 import { CRITICAL, DEBUG, ERROR, INFO, NOTSET, parseLevel, SUBDEBUG, SUBWARNING, WARNING } from './levels.js';
 import { createRecord, type LogRecord } from './record.js';
 import { currentForwarder, currentProcessName } from './routing.js';
+import { InvalidArgumentError } from './wire-errors.js';
 
 /**
  * Python's `multiprocessing` logger: levels, pluggable handlers, `%s`/`%d`

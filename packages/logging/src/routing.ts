@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '@multiproc/wire';
 import type { LogRecord } from './record.js';
+import { InvalidArgumentError } from './wire-errors.js';
 
 /** Receives every record logged in this process instead of the local handlers. */
 export type RecordForwarder = (record: LogRecord) => void;

@@ -9,7 +9,6 @@ import {
   setProcessNameProvider,
   setRecordForwarder,
 } from '@multiproc/logging';
-import { decodeValue, ensureModules, setAuthkey } from '@multiproc/wire';
 import type { Delivery } from './bootstrap-entry.cjs';
 import { hookSignal } from './children.js';
 import { setSelf } from './identity.js';
@@ -18,6 +17,7 @@ import { restoreBuild } from './process-rebuild.js';
 import { SPARE_READY } from './spares.js';
 import { restoreHandles, type StartPayload } from './start-payload.js';
 import { importOrThrow } from './target.js';
+import { loadWire, setAuthkey } from './wire-core.js';
 
 /**
  * Entry point of every child: wait for the start payload on the IPC channel,
@@ -98,17 +98,21 @@ async function run(p: StartPayload): Promise<void> {
   setProcessNameProvider(() => name);
   setRecordForwarder(forward);
   applyLoggingConfig(p.logging);
-  if (p.daemon) watchParent(p.parentPid);
+  if (p.daemon) await watchParent(p.parentPid);
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
-  await ensureModules(p.modules);
-  const args = restoreHandles(decodeValue(Buffer.from(p.args)) as unknown[], handles);
+  // The codec (and the handle kinds of args) only when there is something to decode.
+  const needsWire = p.args !== null || p.fields !== null || p.modules.length > 0;
+  const wire = needsWire ? await loadWire() : null;
+  if (wire) await wire.ensureModules(p.modules);
+  const args =
+    wire && p.args ? restoreHandles(wire.decodeValue(Buffer.from(p.args)) as unknown[], handles) : [];
   const exports = await importOrThrow(p.target.module);
   const fn = exports[p.target.name];
   log.info('child process calling self.run()');
   const result =
     p.mode === 'run'
-      ? (restoreBuild(fn, p, decodeValue) as { run(): unknown }).run()
+      ? (restoreBuild(fn, p, (b) => wire!.decodeValue(b)) as { run(): unknown }).run()
       : (fn as (...a: unknown[]) => unknown)(...args);
   // The target's synchronous part has attached its listeners: replay held connections.
   for (const release of releases) release();

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { getLogger } from '@multiproc/logging';
-import { removePrivateDir } from '@multiproc/wire';
 import type { Process } from './process.js';
+import { removePrivateDir } from './wire-core.js';
 
 const log = getLogger();
 const live = new Map<Process, { child: ChildProcess; daemon: boolean }>();

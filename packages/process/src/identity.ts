@@ -1,4 +1,4 @@
-import { getAuthkey } from '@multiproc/wire';
+import { getAuthkey } from './wire-core.js';
 
 /** What a process knows about itself (Python's current_process()). */
 export interface ProcessInfo {

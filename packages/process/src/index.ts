@@ -1,3 +1,11 @@
+export { activeChildren } from './children.js';
+export { type Context, getContext } from './context.js';
+export { cpuCount } from './cpu.js';
+export { currentProcess, type ParentInfo, type ProcessInfo, parentProcess } from './identity.js';
+export { getStartMethod, type StartMethod, setStartMethod, stopSpares } from './launcher.js';
+export type { ProcessOptions } from './options.js';
+export { Process } from './process.js';
+export { TASK, type TargetReference, type TaskFunction, task } from './task.js';
 export {
   AuthenticationError,
   ConnectionClosedError,
@@ -7,12 +15,4 @@ export {
   RemoteError,
   TaskReferenceError,
   TimeoutError,
-} from '@multiproc/wire';
-export { activeChildren } from './children.js';
-export { type Context, getContext } from './context.js';
-export { cpuCount } from './cpu.js';
-export { currentProcess, type ParentInfo, type ProcessInfo, parentProcess } from './identity.js';
-export { getStartMethod, type StartMethod, setStartMethod, stopSpares } from './launcher.js';
-export type { ProcessOptions } from './options.js';
-export { Process } from './process.js';
-export { TASK, type TargetReference, type TaskFunction, task } from './task.js';
+} from './wire-core.js';

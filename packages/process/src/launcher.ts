@@ -1,8 +1,8 @@
 import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError } from '@multiproc/wire';
 import { replenish, setSpareTarget, takeSpare } from './spares.js';
 import { closeParentCopy, type OsHandle, type StartPayload, takeUnread } from './start-payload.js';
+import { InvalidArgumentError } from './wire-core.js';
 
 export { stopSpares } from './spares.js';
 

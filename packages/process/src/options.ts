@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '@multiproc/wire';
 import { type StartMethod, startMethodFor } from './launcher.js';
 import type { TargetReference, TaskFunction } from './task.js';
+import { InvalidArgumentError } from './wire-core.js';
 
 export interface ProcessOptions {
   /** A `task()` function, or `{ module, name }` of an exported function. Omit when a subclass overrides `run()`. */

@@ -1,5 +1,4 @@
 import { tmpdir } from 'node:os';
-import { Worker } from 'node:worker_threads';
 
 /**
  * A daemon must die with its parent even when the parent is SIGKILLed and
@@ -24,7 +23,9 @@ const timer = setInterval(() => {
 }, workerData.intervalMs);
 `;
 
-export function watchParent(parentPid: number, intervalMs = 100): void {
+/** Only daemons watch: worker_threads is loaded then, not in every child. */
+export async function watchParent(parentPid: number, intervalMs = 100): Promise<void> {
+  const { Worker } = await import('node:worker_threads');
   const worker = new Worker(WATCH_SOURCE, {
     eval: true,
     execArgv: [],

@@ -1,6 +1,6 @@
-import { TaskReferenceError } from '@multiproc/wire';
 import { Process } from './process.js';
 import type { StartPayload } from './start-payload.js';
+import { TaskReferenceError } from './wire-core.js';
 
 const REBUILD = Symbol.for('multiproc.process.rebuild');
 

@@ -2,21 +2,21 @@ import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { getLogger, getLoggingConfig, handleRemoteRecord, type LogRecord } from '@multiproc/logging';
-import {
-  getAuthkey,
-  Host,
-  InvalidArgumentError,
-  ProcessStateError,
-  TaskReferenceError,
-  type WaitOptions,
-  waitWithDeadline,
-} from '@multiproc/wire';
 import { trackChild } from './children.js';
 import { currentName, currentProcess, nextIdentity } from './identity.js';
 import { launch, startMethodFor, stdioFor } from './launcher.js';
 import { checkOptions, type ProcessOptions } from './options.js';
-import { encodeArgs, type StartPayload } from './start-payload.js';
+import { encodeArgs, type OsHandle, type StartPayload } from './start-payload.js';
 import { type ResolvedTarget, resolveClass, resolveTarget } from './target.js';
+import {
+  getAuthkey,
+  InvalidArgumentError,
+  loadWire,
+  ProcessStateError,
+  TaskReferenceError,
+  type WaitOptions,
+  waitWithDeadline,
+} from './wire-core.js';
 
 const STATE = Symbol('multiproc.process.state');
 
@@ -198,7 +198,7 @@ export class Process {
     return `<${this.constructor.name} name='${s.name}'${s.pid ? ` pid=${s.pid}` : ''} parent=${process.pid} ${status}${s.daemon ? ' daemon' : ''}>`;
   }
 
-  async #payload(): Promise<{ payload: StartPayload; handles: ReturnType<typeof encodeArgs>['handles'] }> {
+  async #payload(): Promise<{ payload: StartPayload; handles: OsHandle[] }> {
     const s = this[STATE];
     const overridesRun = Object.getPrototypeOf(this).run !== Process.prototype.run;
     let target: ResolvedTarget;
@@ -206,7 +206,7 @@ export class Process {
     const modules = new Set<string>();
     if (overridesRun) {
       target = await resolveClass(this.constructor as typeof Process & { module?: unknown });
-      const encoded = encodeArgs([{ ...this }]);
+      const encoded = await encodeArgs([{ ...this }]);
       fields = encoded.bytes;
       for (const m of encoded.modules) modules.add(m);
     } else if (s.options.target !== undefined) {
@@ -214,7 +214,7 @@ export class Process {
     } else {
       throw new TaskReferenceError('a Process needs a target, or a subclass that overrides run()');
     }
-    const { bytes, modules: argModules, handles } = encodeArgs(s.options.args ?? []);
+    const { bytes, modules: argModules, handles } = await encodeArgs(s.options.args ?? []);
     for (const m of argModules) modules.add(m);
     return {
       handles,
@@ -308,9 +308,10 @@ function sendSignal(p: Process, signal: NodeJS.Signals): void {
 /** A dead process's sockets reach EOF at once; the cap only guards against the impossible. */
 const DRAIN_CAP_MS = 5000;
 
-function afterLinksDrained(pid: number | undefined): Promise<void> {
-  const host = Host.existing();
-  if (!host || pid === undefined) return Promise.resolve();
+async function afterLinksDrained(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return;
+  const host = (await loadWire()).Host.existing();
+  if (!host) return;
   let timer: NodeJS.Timeout | undefined;
   const cap = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, DRAIN_CAP_MS);

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { LoggingConfig } from '@multiproc/logging';
-import { encodeValueWithModules } from '@multiproc/wire';
 import type { ResolvedTarget } from './target.js';
+import { loadWire } from './wire-core.js';
 
 /** Stands in the encoded args for a socket or server sent beside the payload as an OS handle. */
 export const SOCKET_SLOT = '__multiproc_os_handle__';
@@ -10,7 +10,8 @@ export interface StartPayload {
   target: ResolvedTarget;
   /** 'call': call the export with args; 'run': rebuild a Process subclass and call run(). */
   mode: 'call' | 'run';
-  args: Buffer;
+  /** null for no args: the child then never loads the codec. */
+  args: Buffer | null;
   fields: Buffer | null;
   modules: string[];
   name: string;
@@ -34,11 +35,13 @@ export function isOsHandle(value: unknown): value is OsHandle {
  * taken out and sent through the IPC channel as OS handles (how the echo
  * server hands each connection to a child); anywhere else they are an error.
  */
-export function encodeArgs(args: readonly unknown[]): {
-  bytes: Buffer;
+export async function encodeArgs(args: readonly unknown[]): Promise<{
+  bytes: Buffer | null;
   modules: Set<string>;
   handles: OsHandle[];
-} {
+}> {
+  if (args.length === 0) return { bytes: null, modules: new Set(), handles: [] };
+  const { encodeValueWithModules } = await loadWire();
   const handles: OsHandle[] = [];
   const slotted = args.map((a) => {
     if (!isOsHandle(a)) return a;

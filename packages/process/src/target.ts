@@ -1,5 +1,5 @@
-import { TaskReferenceError } from '@multiproc/wire';
 import { type TargetReference, taskModule } from './task.js';
+import { TaskReferenceError } from './wire-core.js';
 
 /** A target as it travels to the child: a module URL and an export name. */
 export interface ResolvedTarget {

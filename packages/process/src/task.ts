@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@multiproc/wire';
+import { InvalidArgumentError } from './wire-core.js';
 
 /** Brand of a task() function (exported so declaration files can name it). */
 export const TASK: unique symbol = Symbol.for('multiproc.task') as never;

@@ -1,0 +1,32 @@
+/**
+ * What this package needs from @multiproc/wire as soon as it is imported:
+ * errors, the authkey, deadlines, the private socket dir. The codec and the
+ * host (msgpackr, node:net: ~40 ms and ~9 MB of a child's start-up) are only
+ * loaded when used, through loadWire(), so a child whose task takes no args
+ * and uses no primitive never loads them once wire has a light entry point
+ * for these names (today they still come from its main one).
+ */
+export {
+  AuthenticationError,
+  ConnectionClosedError,
+  getAuthkey,
+  InvalidArgumentError,
+  MultiprocError,
+  ProcessStateError,
+  RemoteError,
+  removePrivateDir,
+  setAuthkey,
+  TaskReferenceError,
+  TimeoutError,
+  type WaitOptions,
+  waitWithDeadline,
+} from '@multiproc/wire';
+
+type Wire = typeof import('@multiproc/wire');
+let wire: Promise<Wire> | undefined;
+
+/** The whole of wire, imported once on first use. */
+export function loadWire(): Promise<Wire> {
+  wire ??= import('@multiproc/wire');
+  return wire;
+}
