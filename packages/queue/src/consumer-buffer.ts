@@ -25,8 +25,8 @@ export class ConsumerBuffer<T> {
   readonly #items = new Fifo<T>();
   readonly #giveBack: (items: T[]) => void;
   #credit = 1;
-  /** How many items left in the buffer trigger the next prefetch (set when a batch arrives). */
-  #refillAt = 0;
+  /** At or below this many items left, prefetch (set when a batch arrives; -1: do not). */
+  #refillAt = -1;
   #arrivedAt = Number.NEGATIVE_INFINITY;
   #takes = 0;
   #takesAtCheck = 0;
@@ -49,7 +49,7 @@ export class ConsumerBuffer<T> {
 
   /** Whether to prefetch now: a hot consumer (credit ≥ 64) that has used half its batch. */
   wantsMore(): boolean {
-    return this.#credit >= 64 && this.#items.length === this.#refillAt;
+    return this.#credit >= 64 && this.#items.length <= this.#refillAt;
   }
 
   /** The credit for the next request. */
@@ -65,8 +65,10 @@ export class ConsumerBuffer<T> {
     for (const item of items) this.#items.push(item);
     // A full batch: ask again halfway through it. A batch cut short (by its byte limit, large
     // items, or because that was all there was) may take as long to arrive as to use: ask at once.
-    this.#refillAt =
-      items.length < this.#credit ? this.#items.length - 1 : Math.min(this.#credit, this.#items.length) >> 1;
+    // An empty answer (a prefetch found nothing): no more prefetching until the buffer runs dry.
+    if (items.length === 0) this.#refillAt = -1;
+    else if (items.length < this.#credit) this.#refillAt = this.#items.length - 1;
+    else this.#refillAt = Math.min(this.#credit, this.#items.length) >> 1;
     if (this.#items.length === 0) return;
     hoarding.add(this as ConsumerBuffer<unknown>);
     installExitHook();

@@ -170,6 +170,7 @@ export class QueueProxy<T> {
       w.resolve(this.#buffer.shift());
     }
     if (this.#live > 0) this.#startFetch();
+    else if (this.#buffer.wantsMore()) this.#startFetch('take');
   }
 
   #failWaiters(error: unknown): void {
