@@ -6,9 +6,11 @@ import { HostLink, type RemoteErrorInfo, type WaitOptions, waitWithDeadline } fr
  * the owner's host. `set` and `clear` are casts: they travel in order with
  * every other message of this process to that owner, so a `wait` or `isSet`
  * issued after them is answered after they were applied, and a `clear(); set();
- * wait()` costs one socket write instead of three round trips. The first
- * operation is a request, so a link that cannot be made fails the call that
- * made it, and later casts are sent over a link known to be up.
+ * wait()` costs one socket write instead of three round trips. Until the
+ * owner has answered one request about this Event (from any proxy of it in
+ * this process), set/clear are requests too, so a link that cannot be made or
+ * an id the owner does not serve fails the call, and casts only go over a
+ * link known to be up.
  */
 export class EventProxy {
   readonly address: string;
@@ -36,6 +38,8 @@ export class EventProxy {
   /** `set` or `clear`: resolves once sent (see the class comment), rejects if the owner is gone. */
   update(op: 'set' | 'clear'): Promise<void> {
     const link = this.link;
+    // Another proxy of this Event here (decoded again, say for the next Pool task) may have confirmed it.
+    if (!this.#confirmed) this.#confirmed = confirmed.get(link)?.has(this.id) === true;
     if (!this.#confirmed) {
       return link
         .request(this.id, op, [])
@@ -75,20 +79,22 @@ export class EventProxy {
     );
   }
 
-  /** Any answer proves the link is up and the owner serves this id. */
+  /** Any answer proves the link is up and the owner serves this id, for every proxy of it here. */
   readonly #confirm = <T>(value: T): T => {
-    this.#confirmed = true;
+    if (!this.#confirmed) {
+      this.#confirmed = true;
+      confirmed.get(this.#link!)?.add(this.id);
+    }
     return value;
   };
 
-  readonly #confirmWoken = (value: unknown): boolean => {
-    this.#confirmed = true;
-    return value === true;
-  };
+  readonly #confirmWoken = (value: unknown): boolean => this.#confirm(value) === true;
 }
 
 /** Event ids whose error pushes are logged, per link (one listener each, however many proxies). */
 const watched = new WeakMap<HostLink, Set<number>>();
+/** Event ids the owner has answered a request for, per link: their set/clear can be casts. */
+const confirmed = new WeakMap<HostLink, Set<number>>();
 
 /**
  * A cast the owner could not apply comes back as an 'error' push: say so, it has no caller.
@@ -97,7 +103,10 @@ const watched = new WeakMap<HostLink, Set<number>>();
  */
 function watchErrors(link: HostLink, id: number): void {
   let ids = watched.get(link);
-  if (ids === undefined) watched.set(link, (ids = new Set()));
+  if (ids === undefined) {
+    watched.set(link, (ids = new Set()));
+    confirmed.set(link, new Set());
+  }
   if (ids.has(id)) return;
   ids.add(id);
   link.subscribe(id, (event, value) => {
