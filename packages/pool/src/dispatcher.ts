@@ -1,5 +1,5 @@
 import type { MultiprocError } from '@multiproc/wire';
-import type { Job } from './job.js';
+import type { Job, JobHolder } from './job.js';
 import type { WorkerHandle } from './worker-handle.js';
 import type { WorkerSet } from './worker-set.js';
 
@@ -9,7 +9,7 @@ import type { WorkerSet } from './worker-set.js';
  * slot frees. Knows every job not yet finished, so the pool can tell when
  * it is idle.
  */
-export class Dispatcher {
+export class Dispatcher implements JobHolder {
   /** Jobs out of p-queue waiting for a worker slot. */
   readonly waiting: Job[] = [];
   readonly #pending = new Set<Job>();
@@ -26,12 +26,10 @@ export class Dispatcher {
     this.#pending.add(job);
   }
 
-  /** p-queue gave the job a slot; it keeps it until the job has left for good. */
-  start(job: Job): Promise<void> {
-    return new Promise<void>((resolve) => {
-      job.release = resolve;
-      this.dispatch(job, false);
-    });
+  /** The job has a slot; it keeps it until it has left for good (then `release` is called). */
+  start(job: Job, release: () => void): void {
+    job.release = release;
+    this.dispatch(job, false);
   }
 
   dispatch(job: Job, front: boolean): void {
@@ -41,13 +39,15 @@ export class Dispatcher {
       return;
     }
     job.stage = 'waiting';
-    job.withdraw = () => {
-      const i = this.waiting.indexOf(job);
-      if (i >= 0) this.waiting.splice(i, 1);
-      this.done(job);
-    };
+    job.holder = this;
     if (front) this.waiting.unshift(job);
     else this.waiting.push(job);
+  }
+
+  withdraw(job: Job): void {
+    const i = this.waiting.indexOf(job);
+    if (i >= 0) this.waiting.splice(i, 1);
+    this.done(job);
   }
 
   pump(): void {
@@ -68,7 +68,7 @@ export class Dispatcher {
   done(job: Job): void {
     if (job.stage === 'gone') return;
     job.stage = 'gone';
-    job.withdraw = () => {};
+    job.holder = null;
     this.#pending.delete(job);
     job.release();
     this.#checkIdle();

@@ -24,7 +24,12 @@ export function imapIterator(
       const ctx: ImapContext = {
         ...options,
         reader: new ChunkReader(items),
-        submit: (chunk) => scheduler.submit(resolved, chunk, true, false, Number.POSITIVE_INFINITY),
+        submit: (chunk) => {
+          const job = scheduler.submit(resolved, chunk, true, false, Number.POSITIVE_INFINITY);
+          // A chunk cancelled when the iteration ends is never awaited.
+          job.promise.catch(() => {});
+          return job;
+        },
         room: () => new Promise<void>((resolve) => scheduler.onRoom(resolve)),
       };
       yield* options.ordered ? imapOrdered(ctx) : imapUnordered(ctx);

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { Job } from './job.js';
+import type { Job, JobHolder } from './job.js';
 
 /** The line is compacted once this many taken jobs sit at its front. */
 const COMPACT_AT = 4096;
@@ -19,7 +19,7 @@ const COMPACT_AT = 4096;
  * A job cancelled while it waits in the line is marked gone and skipped
  * when its turn comes: O(1) per cancel.
  */
-export class JobQueue {
+export class JobQueue implements JobHolder {
   readonly #queue: PQueue;
   readonly #admission: Job[] = [];
   #line: Job[] = [];
@@ -32,8 +32,8 @@ export class JobQueue {
   constructor(
     concurrency: number,
     readonly maxQueue: number,
-    /** Runs a job once it has a slot; the slot is held until the promise resolves. */
-    readonly start: (job: Job) => Promise<void>,
+    /** Runs a job once it has a slot; the slot is held until `release` is called. */
+    readonly start: (job: Job, release: () => void) => void,
     /** A job withdrawn while waiting here. */
     readonly forget: (job: Job) => void,
   ) {
@@ -56,10 +56,19 @@ export class JobQueue {
       return;
     }
     this.#admission.push(job);
-    job.withdraw = () => {
+    job.holder = this;
+  }
+
+  withdraw(job: Job): void {
+    if (job.stage === 'admission') {
       this.#admission.splice(this.#admission.indexOf(job), 1);
       this.forget(job);
-    };
+    } else if (job.stage === 'queued') {
+      // Marked gone by forget(); skipped when its turn in the line comes.
+      this.#queued--;
+      this.forget(job);
+      this.#admit();
+    }
   }
 
   /** Whether a job added now enters p-queue at once (fewer than maxQueue waiting). */
@@ -82,12 +91,8 @@ export class JobQueue {
 
   #enqueue(job: Job): void {
     job.stage = 'queued';
+    job.holder = this;
     this.#queued++;
-    job.withdraw = () => {
-      this.#queued--;
-      this.forget(job);
-      this.#admit();
-    };
     this.#line.push(job);
     this.#openSlots();
   }
@@ -100,19 +105,36 @@ export class JobQueue {
     }
   }
 
-  /** One slot: jobs from the line in order until it is empty or the slots shrank below it. */
-  async #slot(): Promise<void> {
-    try {
-      for (;;) {
-        if (this.#slots > this.#queue.concurrency) return;
-        const job = this.#take();
-        if (job === undefined) return;
-        await this.start(job);
-      }
-    } finally {
-      this.#slots--;
-      this.#openSlots();
-    }
+  /**
+   * One slot: jobs from the line in order until it is empty or the slots shrank below it.
+   * Driven by release callbacks rather than a promise and an await per job; a job released
+   * at once (its arguments could not be sent) lets the loop go on without recursion.
+   */
+  #slot(): Promise<void> {
+    return new Promise<void>((end) => {
+      const run = (): void => {
+        for (;;) {
+          const job = this.#slots > this.#queue.concurrency ? undefined : this.#take();
+          if (job === undefined) {
+            this.#slots--;
+            end();
+            this.#openSlots();
+            return;
+          }
+          let starting = true;
+          let releasedEarly = false;
+          this.start(job, () => {
+            if (starting) releasedEarly = true;
+            // After the rest of the results that came with this one: the freed slots are then
+            // filled together (one batch per worker) and a worker that ran dry is seen as such.
+            else queueMicrotask(run);
+          });
+          starting = false;
+          if (!releasedEarly) return;
+        }
+      };
+      run();
+    });
   }
 
   /** The next job that is still waiting (withdrawn ones are skipped), counted out of the line. */

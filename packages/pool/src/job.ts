@@ -10,6 +10,12 @@ export type LeaveOutcome = 'done' | 'requeue';
 
 const noop = () => {};
 
+/** Whoever holds a job now: the queue, the dispatcher's waiting line, or a worker. */
+export interface JobHolder {
+  /** Take the job back; `kill` also stops it if a worker is running it. */
+  withdraw(job: Job, kill: boolean): void;
+}
+
 /**
  * One unit sent to a worker: a single call (`apply`) or a chunk of calls
  * (`map`, `imap`). Its promise settles exactly once; the job may stay at a
@@ -29,9 +35,9 @@ export class Job {
   /** The results of a failed chunk before the failing item (imap yields them before throwing). */
   partial: unknown[] | undefined;
   readonly promise: Promise<unknown>;
-  /** Set by whoever holds the job: withdraw it; `kill` also stops it if a worker is running it. */
-  withdraw: (kill: boolean) => void = noop;
-  /** Frees the job's p-queue slot once it has left the pool for good. */
+  /** Set by whoever takes the job (a field, not a closure per job: a burst holds 100k of them). */
+  holder: JobHolder | null = null;
+  /** Frees the job's slot once it has left the pool for good. */
   release: () => void = noop;
   #resolve!: (value: unknown) => void;
   #reject!: (error: unknown) => void;
@@ -52,8 +58,6 @@ export class Job {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    // Nobody has to look at a job's outcome (a cancelled chunk of a failed map).
-    this.promise.catch(noop);
   }
 
   /** Number of user-visible tasks in this job. */
@@ -81,6 +85,6 @@ export class Job {
   cancel(error: Error | MultiprocError, kill: boolean): void {
     if (this.settled) return;
     this.reject(error);
-    this.withdraw(kill);
+    this.holder?.withdraw(this, kill);
   }
 }

@@ -36,6 +36,8 @@ export class Scheduler implements WorkerOwner {
     if (this.state === 'CLOSE') for (const w of this.#workers.all) w.stop();
   });
   readonly #fnIds = new Map<string, number>();
+  /** Per reference object, so a submit builds no key string. */
+  readonly #refIds = new WeakMap<FunctionRef, number>();
   readonly window: SendWindow;
   readonly #stats = new StatsRecorder();
   #nextJobId = 1;
@@ -56,7 +58,7 @@ export class Scheduler implements WorkerOwner {
     this.#queue = new JobQueue(
       processes * this.window.size,
       maxQueue,
-      (job) => this.#jobs.start(job),
+      (job, release) => this.#jobs.start(job, release),
       (job) => this.#jobs.done(job),
     );
     this.ready = new Promise<void>((resolve, reject) => {
@@ -75,9 +77,7 @@ export class Scheduler implements WorkerOwner {
 
   /** Queue one job: a call (`payload` = args) or a chunk (`payload` = items). */
   submit(fn: FunctionRef, payload: unknown[], chunk: boolean, star: boolean, timeout: number): Job {
-    const key = `${fn.module}#${fn.name}`;
-    let fnId = this.#fnIds.get(key);
-    if (fnId === undefined) this.#fnIds.set(key, (fnId = this.#fnIds.size + 1));
+    const fnId = this.#refIds.get(fn) ?? this.#fnIdOf(fn);
     const job = new Job(this.#nextJobId++, fn, fnId, payload, chunk, star, timeout, this.#onSettle);
     if (this.#broken !== null || this.state === 'TERMINATE') {
       job.reject(this.#broken ?? poolTerminatedError());
@@ -86,6 +86,14 @@ export class Scheduler implements WorkerOwner {
     this.#jobs.track(job);
     this.#queue.add(job);
     return job;
+  }
+
+  #fnIdOf(fn: FunctionRef): number {
+    const key = `${fn.module}#${fn.name}`;
+    let fnId = this.#fnIds.get(key);
+    if (fnId === undefined) this.#fnIds.set(key, (fnId = this.#fnIds.size + 1));
+    this.#refIds.set(fn, fnId);
+    return fnId;
   }
 
   /** Hold the pool open for a submission still on its way in (join() waits for it). */
@@ -210,14 +218,12 @@ export class Scheduler implements WorkerOwner {
     this.#break(`the initializer failed in ${worker.name}: ${error.message}`, error);
   }
 
+  ranDry(): void {
+    // It idles for a round trip while tasks wait: they are shorter than the trip, send more ahead.
+    if (this.#queue.size + this.#jobs.waiting.length > 0 && this.window.starved()) this.#maintain();
+  }
+
   slotFreed(worker: WorkerHandle): void {
-    if (
-      worker.jobs.length === 0 &&
-      this.#queue.size + this.#jobs.waiting.length > 0 &&
-      this.window.starved()
-    ) {
-      this.#maintain();
-    }
     this.#jobs.pump();
     this.#jobs.steal(worker, this.#queue.size);
   }

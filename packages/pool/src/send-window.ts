@@ -11,14 +11,15 @@ const LONG_TASK_MS = 2;
  * With a fixed `prefetch` that is the answer. Otherwise it adapts: it starts
  * at two, doubles each time a worker ran out of tasks while others were
  * waiting in the pool (the worker idled for a round trip: tasks are shorter
- * than the trip), and halves each time a task runs for milliseconds. Trivial
+ * than the trip), and halves each time two tasks in a row ran for milliseconds. Trivial
  * tasks so go out in batches (one socket write for many, workers never
  * idle), while long ones stay at two per worker and cannot pile up behind a
- * busy one. Only events move it, not averages, so a GC pause in the parent
- * costs one halving at most.
+ * busy one. Only events move it, not averages, and a single slow result (a
+ * GC pause in the parent) moves nothing.
  */
 export class SendWindow {
   #size: number;
+  #lastLong = false;
 
   constructor(readonly fixed: number | undefined) {
     this.#size = fixed ?? MIN_WINDOW;
@@ -38,9 +39,15 @@ export class SendWindow {
     return this.#set(Math.min(MAX_WINDOW, this.#size * 2));
   }
 
-  /** A task ran for `ms` (as the parent sees it: from the previous result to its own). */
+  /**
+   * A task ran for `ms` (as the parent sees it: from the previous result to its own). Two long
+   * ones in a row halve the window: one alone may be a GC pause or a preempted parent.
+   */
   observe(ms: number): boolean {
-    return ms >= LONG_TASK_MS && this.#set(Math.max(MIN_WINDOW, this.#size >> 1));
+    const long = ms >= LONG_TASK_MS;
+    const twice = long && this.#lastLong;
+    this.#lastLong = long;
+    return twice && this.#set(Math.max(MIN_WINDOW, this.#size >> 1));
   }
 
   #set(size: number): boolean {

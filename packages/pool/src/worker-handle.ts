@@ -1,7 +1,7 @@
 import type { Process } from '@multiproc/process';
 import { type Connection, RemoteError, type RemoteErrorInfo } from '@multiproc/wire';
 import { HeldJobs } from './held-jobs.js';
-import type { Job } from './job.js';
+import type { Job, JobHolder } from './job.js';
 import { CANCEL, CHUNK, DEFINE, DROPPED, INIT_FAILED, READY, RESULT, RUN, STOP } from './protocol.js';
 import type { WorkerOwner } from './worker-owner.js';
 import { exitedError, KILL_GRACE_MS, reap, STOP_GRACE_MS, spawnWorker } from './worker-process.js';
@@ -14,7 +14,7 @@ type State = 'starting' | 'ready' | 'retiring' | 'exiting' | 'dead';
  * `jobs[0]` is the one running: when the worker dies, that task fails with
  * WorkerExitedError and the others, never started, go back to the queue.
  */
-export class WorkerHandle {
+export class WorkerHandle implements JobHolder {
   state: State = 'starting';
   readonly #held = new HeldJobs(
     (job) => this.owner.jobStarted(job),
@@ -111,7 +111,7 @@ export class WorkerHandle {
     conn.hold();
     job.stage = 'worker';
     job.worker = this;
-    job.withdraw = (kill) => this.#withdraw(job, kill);
+    job.holder = this;
     this.#held.push(job);
     this.sent++;
     const max = this.owner.settings.maxTasksPerChild;
@@ -171,7 +171,7 @@ export class WorkerHandle {
     }
   }
 
-  #withdraw(job: Job, kill: boolean): void {
+  withdraw(job: Job, kill: boolean): void {
     const i = this.jobs.indexOf(job);
     if (i === 0) {
       // Running: only a kill stops it; otherwise its result is dropped when it comes.
@@ -217,6 +217,8 @@ export class WorkerHandle {
   #finish(i: number, ok: boolean, value: unknown, partial?: unknown[]): void {
     if (this.jobs.length === 0) return;
     const job = this.#remove(i);
+    // Before the job frees its slot, which may hand this worker its next task at once.
+    if (this.jobs.length === 0) this.owner.ranDry(this);
     if (ok) job.resolve(value);
     else job.reject(value instanceof Error ? value : new RemoteError(value as RemoteErrorInfo), partial);
     this.owner.jobLeft(job, 'done');

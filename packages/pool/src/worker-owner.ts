@@ -29,6 +29,8 @@ export interface WorkerOwner {
   workerExited(worker: WorkerHandle, info: ExitInfo): void;
   initFailed(worker: WorkerHandle, error: RemoteError): void;
   slotFreed(worker: WorkerHandle): void;
+  /** The worker finished the last task it held. */
+  ranDry(worker: WorkerHandle): void;
   jobStarted(job: Job): void;
   jobLeft(job: Job, outcome: LeaveOutcome): void;
 }

@@ -7,13 +7,17 @@ import { cleanup, pool, range } from './helpers.js';
 afterEach(cleanup);
 
 describe('SendWindow', () => {
-  it('starts at the minimum, doubles on starvation up to the maximum, halves on a long task', () => {
+  it('starts at the minimum, doubles on starvation up to the maximum, halves on two long tasks in a row', () => {
     const w = new SendWindow(undefined);
     expect(w.size).toBe(MIN_WINDOW);
     expect(w.observe(0.01)).toBe(false);
     for (let i = 0; i < 10; i++) w.starved();
     expect(w.size).toBe(MAX_WINDOW);
     expect(w.observe(0.5)).toBe(false);
+    expect(w.observe(5)).toBe(false);
+    expect(w.observe(0.01)).toBe(false);
+    expect(w.observe(5)).toBe(false);
+    expect(w.size).toBe(MAX_WINDOW);
     expect(w.observe(5)).toBe(true);
     expect(w.size).toBe(MAX_WINDOW / 2);
     for (let i = 0; i < 10; i++) w.observe(5);
