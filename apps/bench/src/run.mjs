@@ -134,6 +134,7 @@ async function main() {
       }
       const values = [];
       const rss = [];
+      const cold = [];
       let error;
       for (let i = 0; i < opts.runs; i++) {
         const r = await runOnce(c.cmd, guardMs);
@@ -143,6 +144,7 @@ async function main() {
         }
         values.push(r.value);
         if (r.rssKB) rss.push(r.rssKB);
+        if (typeof r.cold === 'number') cold.push(r.cold);
       }
       const row = { ...c, values, error };
       if (values.length && !error) {
@@ -150,6 +152,10 @@ async function main() {
         row.min = Math.min(...values);
         row.max = Math.max(...values);
         row.rssMB = rss.length ? Math.max(...rss) / 1024 : undefined;
+        // Cases that warm up report their first, cold run too: shown, not ranked.
+        if (cold.length) {
+          row.note = [row.note, `cold first run: ${fmt(median(cold))} ${c.unit}`].filter(Boolean).join('; ');
+        }
       }
       rows.push(row);
       process.stderr.write(

@@ -8,6 +8,6 @@ def params():
     return json.loads(sys.argv[1] if len(sys.argv) > 1 else "{}")
 
 
-def report(value):
+def report(value, **extra):
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print("RESULT " + json.dumps({"value": value, "rssKB": rss_kb}), flush=True)
+    print("RESULT " + json.dumps({"value": value, "rssKB": rss_kb, **extra}), flush=True)
