@@ -96,6 +96,8 @@ class WorkerLoop {
   completed = 0;
   readonly #conn: Connection;
   readonly #fns = new Map<number, Promise<Fn>>();
+  /** The functions whose module has loaded, for tasks that can run without an await. */
+  readonly #loaded = new Map<number, Fn>();
   readonly #queue: LocalTask[] = [];
   #running = false;
   #stopping: 'stop' | 'eof' | null = null;
@@ -122,9 +124,13 @@ class WorkerLoop {
     if (!Array.isArray(m)) return;
     switch (m[0]) {
       case DEFINE: {
+        const id = m[1] as number;
         const fn = loadFunction({ module: m[2] as string, name: m[3] as string });
-        fn.catch(() => {});
-        this.#fns.set(m[1] as number, fn);
+        fn.then(
+          (f) => this.#loaded.set(id, f),
+          () => {},
+        );
+        this.#fns.set(id, fn);
         break;
       }
       case RUN:
@@ -149,17 +155,57 @@ class WorkerLoop {
 
   #enqueue(t: LocalTask): void {
     if (this.#stopping !== null) return;
+    if (!this.#running && !t.chunk && t.error === undefined) {
+      const fn = this.#loaded.get(t.fnId);
+      if (fn !== undefined) {
+        this.#runNow(t, fn);
+        return;
+      }
+    }
     this.#queue.push(t);
     if (!this.#running) void this.#pump();
+  }
+
+  /**
+   * A call whose function is loaded, with nothing ahead of it: run it now, in the same turn
+   * as its message arrived (no promise hop for a plain function); only an async result waits.
+   */
+  #runNow(t: LocalTask, fn: Fn): void {
+    let r: unknown;
+    try {
+      r = fn(...t.payload);
+    } catch (error) {
+      this.#ran(t.id, [false, errorToInfo(error)]);
+      return;
+    }
+    if (!isThenable(r)) {
+      this.#ran(t.id, [true, r]);
+      return;
+    }
+    this.#running = true;
+    Promise.resolve(r).then(
+      (value) => this.#ranAsync(t.id, [true, value]),
+      (error) => this.#ranAsync(t.id, [false, errorToInfo(error)]),
+    );
+  }
+
+  #ran(id: number, outcome: Outcome): void {
+    this.completed++;
+    this.#reply(id, outcome);
+  }
+
+  #ranAsync(id: number, outcome: Outcome): void {
+    this.#ran(id, outcome);
+    this.#running = false;
+    if (this.#stopping !== null) this.#done(this.#stopping);
+    else if (this.#queue.length > 0) void this.#pump();
   }
 
   async #pump(): Promise<void> {
     this.#running = true;
     while (this.#queue.length > 0 && this.#stopping === null) {
       const t = this.#queue.shift()!;
-      const outcome = await this.#run(t);
-      this.completed++;
-      this.#reply(t.id, outcome);
+      this.#ran(t.id, await this.#run(t));
     }
     this.#running = false;
     if (this.#stopping !== null) this.#done(this.#stopping);
