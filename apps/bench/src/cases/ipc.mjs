@@ -15,20 +15,33 @@ if (process.argv[2] === '--child') {
   });
   process.send('ready');
 } else {
-  const { serialization, mode, n } = params();
+  const { serialization, mode, n, warm = 0 } = params();
   const child = fork(fileURLToPath(import.meta.url), ['--child', String(n), mode], {
     serialization,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {
     await new Promise((r) => child.once('message', r)); // 'ready': child booted
+    const roundTrips = (count) =>
+      new Promise((resolve, reject) => {
+        const onExit = () => reject(new Error('child exited early'));
+        child.once('exit', onExit);
+        let i = 0;
+        const onMessage = () => {
+          if (++i < count) return child.send(i);
+          child.off('message', onMessage);
+          child.off('exit', onExit);
+          resolve();
+        };
+        child.on('message', onMessage);
+        child.send(0);
+      });
+    if (mode === 'rtt' && warm > 0) await roundTrips(warm); // untimed, as every RTT case
     const t0 = performance.now();
     await new Promise((resolve, reject) => {
       child.once('exit', () => reject(new Error('child exited early')));
       if (mode === 'rtt') {
-        let i = 0;
-        child.on('message', () => (++i === n ? resolve() : child.send(i)));
-        child.send(0);
+        roundTrips(n).then(resolve, reject);
       } else {
         child.on('message', () => resolve());
         for (let i = 0; i < n; i++) child.send(i);

@@ -5,13 +5,20 @@ import { Process } from '@multiproc/process';
 import { params, report } from './_report.mjs';
 import { pipeEcho, pipeSink } from './mp-tasks.mjs';
 
-const { mode, n } = params();
+const { mode, n, warm = 0 } = params();
 const [a, b] = Pipe();
-const child = new Process({ target: mode === 'rtt' ? pipeEcho : pipeSink, args: [b, n] });
+const child = new Process({
+  target: mode === 'rtt' ? pipeEcho : pipeSink,
+  args: [b, mode === 'rtt' ? warm + n : n],
+});
 try {
   await child.start();
   if ((await a.recv()) !== 'ready') throw new Error('no ready');
   if (mode === 'rtt') {
+    for (let i = 0; i < warm; i++) {
+      a.send(i);
+      await a.recv();
+    }
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       a.send(i);

@@ -60,7 +60,7 @@ if (process.argv[2] === '--child') {
     }),
   );
 } else {
-  const { mode, n, kind = 'int', batch = 1024 } = params();
+  const { mode, n, kind = 'int', batch = 1024, warm = 0 } = params();
   const dir = mkdtempSync(join(tmpdir(), 'mp-bench-'));
   const path = join(dir, 's');
   const server = net.createServer();
@@ -72,16 +72,26 @@ if (process.argv[2] === '--child') {
   try {
     const [sock] = await once(server, 'connection');
     const item = kind === 'buf64k' ? Buffer.alloc(65536, 7) : null;
+    // RTT: one data handler; each phase (untimed warm-up, then timed) counts its own trips.
+    let phase = null;
+    if (mode === 'rtt') {
+      sock.on(
+        'data',
+        framer(() => phase()),
+      );
+    }
+    const roundTrips = (count) =>
+      new Promise((resolve) => {
+        let i = 0;
+        phase = () => (++i === count ? resolve() : sock.write(frameBatch([i])));
+        sock.write(frameBatch([0]));
+      });
+    if (mode === 'rtt' && warm > 0) await roundTrips(warm);
     const t0 = performance.now();
     await new Promise((resolve, reject) => {
       child.once('exit', () => reject(new Error('child exited early')));
       if (mode === 'rtt') {
-        let i = 0;
-        sock.on(
-          'data',
-          framer(() => (++i === n ? resolve() : sock.write(frameBatch([i])))),
-        );
-        sock.write(frameBatch([0]));
+        roundTrips(n).then(resolve, reject);
       } else {
         sock.on(
           'data',

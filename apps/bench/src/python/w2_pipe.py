@@ -20,13 +20,17 @@ def echo(conn, n):
 if __name__ == "__main__":
     p = params()
     ctx = mp.get_context("fork")
-    n = p["n"]
+    n, warm = p["n"], p.get("warm", 0)
     a, b = ctx.Pipe()
-    child = ctx.Process(target=echo if p["mode"] == "rtt" else sink, args=(b, n))
+    rtt = p["mode"] == "rtt"
+    child = ctx.Process(target=echo if rtt else sink, args=(b, warm + n if rtt else n))
     child.start()
     try:
         if p["mode"] == "rtt":
             a.recv()
+            for i in range(warm):  # untimed, as the Node cases
+                a.send(i)
+                a.recv()
             t0 = time.perf_counter()
             for i in range(n):
                 a.send(i)

@@ -6,6 +6,8 @@ export default {
   async cases(ctx) {
     const n = ctx.quick ? 2000 : 200_000;
     const rt = ctx.quick ? 200 : 20_000;
+    // Untimed round trips first on every RTT row (steady state, JIT warm): see README.
+    const warm = ctx.quick ? 50 : 5000;
     const one = { workload: `W2 Pipe one-way, ${n} ints`, unit: 'msgs/s', better: 'higher' };
     const rtt = { workload: `W2 Pipe ping-pong RTT (${rt})`, unit: 'us/RT', better: 'lower' };
     const mp = await packageExport('@multiproc/pipe', 'Pipe');
@@ -16,12 +18,14 @@ export default {
       [rtt, 'rtt', rt],
     ]) {
       const pin = (c) => (mode === 'rtt' ? withPinned(ctx, c) : [c]);
+      const extra = mode === 'rtt' ? { warm } : {};
       rows.push(
         ...pin(
           mp.ok
             ? nodeCase({ ...w, system: 'multiproc Pipe', multiproc: true, compareTo: py }, 'pipe.mjs', {
                 mode,
                 n: size,
+                ...extra,
               })
             : { ...w, system: 'multiproc Pipe', multiproc: true, skip: mp.why },
         ),
@@ -30,6 +34,7 @@ export default {
             serialization: 'json',
             mode,
             n: size,
+            ...extra,
           }),
         ),
         ...pin(
@@ -37,6 +42,7 @@ export default {
             serialization: 'advanced',
             mode,
             n: size,
+            ...extra,
           }),
         ),
         ...pin(
@@ -47,10 +53,10 @@ export default {
               note: mode === 'rtt' ? '' : 'batch 1024',
             },
             'uds.mjs',
-            { mode, n: size, kind: 'int', batch: 1024 },
+            { mode, n: size, kind: 'int', batch: 1024, ...extra },
           ),
         ),
-        ...pin(pyCase(ctx, { ...w, system: py }, 'w2_pipe.py', { mode, n: size })),
+        ...pin(pyCase(ctx, { ...w, system: py }, 'w2_pipe.py', { mode, n: size, ...extra })),
       );
     }
     return rows;
