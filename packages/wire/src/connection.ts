@@ -14,6 +14,7 @@ import { BATCH_FRAME_LIMIT, FrameKind } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { FrameWriter, HIGH_WATER } from './frame-writer.js';
 import { endOfStream, Inbox, NO_MESSAGE, type Picker, pickBytes, pickValue } from './inbox.js';
+import { type EncodedPart, encodePart, writeModules } from './pre-encoded.js';
 import { keepUnreadOnEpipe } from './sync-drain.js';
 
 export { type ConnectionOptions, NO_MESSAGE };
@@ -100,6 +101,22 @@ export class Connection {
   send(value: unknown): void {
     this.#checkWrite();
     writeMessage(this.#encoder, this.#writer, value, this.#maxFrameSize);
+  }
+
+  /**
+   * @internal Encodes `value` now, as a part of a message sent later with
+   * `sendParts` before anything else is sent (see pre-encoded.ts).
+   */
+  encodePart(value: unknown, beforeReset: () => void): EncodedPart {
+    this.#checkWrite();
+    return encodePart(this.#encoder, this.#writer, value, this.#maxFrameSize, beforeReset);
+  }
+
+  /** @internal Sends one message made of pre-encoded parts, after the modules control frame if given. */
+  sendParts(parts: Buffer[], modules: Set<string> | null = null): void {
+    this.#checkWrite();
+    if (modules !== null) writeModules(this.#writer, modules);
+    this.#writer.writeParts(parts);
   }
 
   /** Send raw bytes as one message, as Python's `send_bytes(buf, offset, size)`. */

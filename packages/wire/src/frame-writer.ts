@@ -89,6 +89,62 @@ export class FrameWriter {
   }
 
   /**
+   * Writes one value message made of `parts` (pre-encoded pieces, the
+   * caller's to give away), kept whole in one frame. Small messages join the
+   * open batch frame; large parts go to the socket without a copy.
+   */
+  writeParts(parts: Buffer[]): void {
+    if (this.#closed) return;
+    let length = 0;
+    let large = false;
+    for (const part of parts) {
+      length += part.length;
+      if (part.length >= LARGE_WRITE) large = true;
+    }
+    if (!large) {
+      const open = this.#openAt;
+      const joins = open >= 0 && this.#openLength + length <= BATCH_FRAME_LIMIT;
+      if (!joins || this.#position + length > this.#batch.length) {
+        const needed = HEADER_SIZE + length;
+        if (this.#position + needed > this.#batch.length) this.#grow(needed);
+      }
+      if (joins && this.#openAt === open) {
+        this.#openLength += length;
+        this.#batch.writeUInt32BE(headerFor(FrameKind.Batch, this.#openLength), open);
+      } else {
+        this.#batch.writeUInt32BE(headerFor(FrameKind.Value, length), this.#position);
+        this.#openAt = this.#position;
+        this.#openLength = length;
+        this.#position += HEADER_SIZE;
+      }
+      for (const part of parts) this.#copy(part, 0, part.length);
+      this.#written();
+      return;
+    }
+    if (this.#position + HEADER_SIZE > this.#batch.length) this.#grow(HEADER_SIZE);
+    this.#openAt = -1;
+    this.#batch.writeUInt32BE(headerFor(FrameKind.Value, length), this.#position);
+    this.#position += HEADER_SIZE;
+    const socket = this.#socket;
+    if (socket.destroyed) {
+      this.#position = 0;
+      return;
+    }
+    socket.cork();
+    for (const part of parts) {
+      if (part.length >= LARGE_WRITE) {
+        this.flush();
+        socket.write(part);
+      } else {
+        if (this.#position + part.length > this.#batch.length) this.#grow(part.length);
+        this.#copy(part, 0, part.length);
+      }
+    }
+    this.flush();
+    socket.uncork();
+  }
+
+  /**
    * A large payload the caller gave up is not copied into the batch: the
    * batch so far (ending with this frame's header) and the payload go to the
    * socket together, in order.

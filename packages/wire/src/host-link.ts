@@ -87,14 +87,20 @@ export class HostLink {
   /** Fire and forget. Throws at once if `args` cannot be encoded or the link is down. */
   cast(objectId: number, op: string, args: unknown[]): void {
     if (this.#failed) throw this.#failed;
-    // Primitive casts of one tick travel as one CASTS/CASTS1 message (see CastBatcher).
-    if (this.#conn !== null && this.#casts.add(objectId, op, args)) return;
-    this.#send([CAST, objectId, op, args]);
+    // Casts of one tick travel as one CASTS/CASTS1 message (see CastBatcher).
+    if (this.#conn !== null) this.#casts.add(objectId, op, args);
+    else this.#send([CAST, objectId, op, args]);
   }
 
   /** Casts held back this tick; sent before anything else the link sends. */
-  readonly #casts = new CastBatcher((message) => {
-    if (this.#failed === null && this.#conn !== null) this.#conn.send(message);
+  readonly #casts = new CastBatcher({
+    send: (message) => {
+      if (this.#failed === null && this.#conn !== null) this.#conn.send(message);
+    },
+    encodePart: (value, beforeReset) => this.#conn!.encodePart(value, beforeReset),
+    sendParts: (parts, modules) => {
+      if (this.#failed === null && this.#conn !== null) this.#conn.sendParts(parts, modules);
+    },
   });
 
   /** Receive pushes for `objectId`; returns the unsubscriber. */

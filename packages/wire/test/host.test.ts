@@ -168,6 +168,36 @@ describe('Host + HostLink across real processes', () => {
     expect(notes).toEqual([{ shape: 'recorded' }]);
   });
 
+  it('casts of one tick with object arguments: encoded when cast, merged, in order with the rest', async () => {
+    notes.length = 0;
+    const items = [
+      { a: 1 },
+      { a: 2, b: 'x' },
+      7,
+      'FUNCTION',
+      { a: 3 },
+      { a: 4, b: 'y' },
+      8,
+      9,
+      ...Array.from({ length: 50 }, (_, i) => ({ bigFill: i })), // the child sends { big: 40 kB of i, i }
+      { a: 5 },
+    ];
+    const steps = await runPlan([
+      { do: 'request', id, op: 'echo', args: ['connected'] },
+      { do: 'burst', id, op: 'note', items },
+      { do: 'request', id, op: 'echo', args: ['after'] },
+    ]);
+    expect(steps[1]).toEqual({ ok: true, value: ['ERR_UNSERIALIZABLE'] });
+    expect(steps[2]).toEqual({ ok: true, value: ['after'] });
+    // Everything cast before the request was handled before it, in order, as it was when cast.
+    const want = items
+      .filter((x) => x !== 'FUNCTION')
+      .map((x) =>
+        typeof x === 'object' && 'bigFill' in x ? { big: Buffer.alloc(40_000, x.bigFill), i: x.bigFill } : x,
+      );
+    expect(notes).toEqual(want);
+  });
+
   it('rejects pending requests with ConnectionClosedError when the host’s process is SIGKILLed', async () => {
     const child = new Child('host-server.mjs', [KEY_HEX]);
     const { address, id: remoteId } = await child.json<{ address: string; id: number }>();
