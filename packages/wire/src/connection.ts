@@ -14,6 +14,7 @@ import { BATCH_FRAME_LIMIT, FrameKind } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { FrameWriter, HIGH_WATER } from './frame-writer.js';
 import { endOfStream, Inbox, NO_MESSAGE, type Picker, pickBytes, pickValue } from './inbox.js';
+import { messageIterator } from './message-iterator.js';
 import { type EncodedPart, encodePart, writeModules } from './pre-encoded.js';
 import { keepUnreadOnEpipe } from './sync-drain.js';
 
@@ -231,37 +232,13 @@ export class Connection {
     this.#onPeerGone(error);
   }
 
-  /**
-   * Every message until the connection closes. A plain iterator rather than
-   * an async generator: a message already received costs one resolved
-   * promise, not a generator resumption. Breaking out loses nothing.
-   */
+  /** Every message until the connection closes (see message-iterator.ts). Breaking out loses nothing. */
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
-    let done = false;
-    const end = (): IteratorResult<unknown> => {
-      done = true;
-      return { value: undefined, done: true };
-    };
-    const iterator: AsyncIterableIterator<unknown> = {
-      next: () => {
-        if (done) return Promise.resolve({ value: undefined, done: true });
-        if (this.#readable && !this.#closed && this.#inbox.hasMessage()) {
-          const value = this.#inbox.takeReady();
-          if (value !== NO_MESSAGE) return Promise.resolve({ value, done: false });
-        }
-        return this.recv().then(
-          (value) => ({ value, done: false }),
-          (error) => {
-            end();
-            if (error instanceof ConnectionClosedError) return { value: undefined, done: true };
-            throw error;
-          },
-        );
-      },
-      return: () => Promise.resolve(end()),
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return messageIterator(
+      () =>
+        this.#readable && !this.#closed && this.#inbox.hasMessage() ? this.#inbox.takeReady() : NO_MESSAGE,
+      () => this.recv(),
+    );
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

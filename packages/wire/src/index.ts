@@ -25,6 +25,7 @@ export { Host, type HostedObject, type HostOptions, Peer, type RequestContext } 
 export { HostLink } from './host-link.js';
 export { holdProcess, releaseProcess, whileHeld } from './keep-alive.js';
 export { Client, type ClientOptions, connectSocket, Listener, type ListenerOptions } from './listener.js';
+export { messageIterator } from './message-iterator.js';
 export { ATTACH } from './messages.js';
 export { ensureModules, markModuleLoaded } from './module-loader.js';
 export { privateDir, removePrivateDir } from './private-dir.js';
