@@ -58,21 +58,19 @@ export function replenish(spawn?: () => ChildProcess): void {
   const sinceTake = performance.now() - lastTake;
   if (pool.some((s) => s.ready) && sinceTake < QUIET_MS) {
     quiet = setTimeout(fill, QUIET_MS - sinceTake).unref();
-  } else if (!scheduled) {
-    scheduled = true;
-    setImmediate(fill).unref();
+  } else {
+    scheduled ??= setImmediate(fill).unref();
   }
 }
 
 /** A replacement waits for starts to pause this long. */
 const QUIET_MS = 100;
 let lastTake = Number.NEGATIVE_INFINITY;
-let scheduled = false;
+let scheduled: NodeJS.Immediate | undefined;
 let quiet: NodeJS.Timeout | undefined;
 
 function fill(): void {
-  scheduled = false;
-  clearTimeout(quiet);
+  cancelFill();
   const maxBooting = cpuCount();
   let booting = pool.filter((s) => !s.ready).length;
   while (pool.length < target && booting < maxBooting && spawnSpare) {
@@ -89,7 +87,7 @@ function add(child: ChildProcess): void {
     child,
     ready: false,
     onMessage: (message) => {
-      if ((message as { type?: string } | null)?.type !== SPARE_READY) return;
+      if ((message as { type?: string } | null)?.type !== SPARE_READY || !pool.includes(spare)) return;
       spare.ready = true;
       replenish();
     },
@@ -104,7 +102,14 @@ function add(child: ChildProcess): void {
   pool.push(spare);
 }
 
-/** End every idle spare (tests, and a parent that wants a clean exit at once). */
+function cancelFill(): void {
+  clearImmediate(scheduled);
+  scheduled = undefined;
+  clearTimeout(quiet);
+}
+
+/** End every idle spare (tests, and a parent that wants a clean exit at once); a later warm start boots new ones. */
 export function stopSpares(): void {
+  cancelFill();
   for (const spare of pool.splice(0)) spare.child.kill('SIGKILL');
 }
