@@ -75,10 +75,11 @@ function onMessage(
 if (payload === null && !process.connected) process.exit(0);
 
 // A warm spare also loads the package's entry point, which nearly every task
-// module imports, so that a start only imports the task module itself; then
-// it tells the parent it is ready to be taken.
+// module imports, and the codec, which a task with args needs, so that a
+// start only imports the task module itself; then it tells the parent it is
+// ready to be taken. (A spawned child loads the codec only for args.)
 if ((globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.spare')] === true) {
-  import('./index.js').then(() => {
+  Promise.all([import('./index.js'), loadWire()]).then(() => {
     // A failed send means the parent is gone; 'disconnect' ends this spare.
     if (payload === null && process.connected) process.send?.({ type: SPARE_READY }, () => {});
   }, fail);
