@@ -2,7 +2,13 @@ export { activeChildren } from './children.js';
 export { type Context, getContext } from './context.js';
 export { cpuCount } from './cpu.js';
 export { currentProcess, type ParentInfo, type ProcessInfo, parentProcess } from './identity.js';
-export { getStartMethod, type StartMethod, setStartMethod, stopSpares } from './launcher.js';
+export {
+  getStartMethod,
+  type StartMethod,
+  setStartMethod,
+  sparesReady,
+  stopSpares,
+} from './launcher.js';
 export type { ProcessOptions } from './options.js';
 export { Process } from './process.js';
 export { TASK, type TargetReference, type TaskFunction, task } from './task.js';

@@ -1,8 +1,14 @@
 import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { replenish, setSpareTarget, takeSpare } from './spares.js';
+import { onSparesReady, replenish, setSpareTarget, takeSpare } from './spares.js';
 import { closeParentCopy, type OsHandle, type StartPayload, takeUnread } from './start-payload.js';
-import { InvalidArgumentError } from './wire-core.js';
+import {
+  InvalidArgumentError,
+  ProcessStateError,
+  TimeoutError,
+  type WaitOptions,
+  waitWithDeadline,
+} from './wire-core.js';
 
 export { stopSpares } from './spares.js';
 
@@ -33,6 +39,22 @@ export function setStartMethod(
     setSpareTarget(options.spares);
   }
   if (method === 'warm') replenish(spawnSpare);
+}
+
+/**
+ * Resolves once the warm spares are booted and ready (as many as `spares`), so the next starts
+ * each find one idle: call it before a burst of starts whose latency matters. Rejects with
+ * ProcessStateError if the start method is not 'warm', TimeoutError after `timeout` ms.
+ */
+export function sparesReady(options: WaitOptions = {}): Promise<void> {
+  if (globalMethod !== 'warm') {
+    return Promise.reject(new ProcessStateError("sparesReady() needs setStartMethod('warm')"));
+  }
+  return waitWithDeadline<void>(
+    options,
+    (resolve) => onSparesReady(resolve),
+    () => new TimeoutError(`spares not ready after ${options.timeout} ms`),
+  );
 }
 
 export function getStartMethod(): StartMethod {

@@ -18,6 +18,24 @@ export const SPARE_READY = 'spare-ready';
 
 const pool: Spare[] = [];
 let target = 2;
+/** Called (and dropped) once `target` spares are ready. */
+const readyWaiters = new Set<() => void>();
+
+function readyCount(): number {
+  let n = 0;
+  for (const s of pool) if (s.ready) n++;
+  return n;
+}
+
+/** Calls `wake` once `target` spares are ready (at once if they are); returns its canceller. */
+export function onSparesReady(wake: () => void): () => void {
+  if (readyCount() >= target) {
+    wake();
+    return () => {};
+  }
+  readyWaiters.add(wake);
+  return () => readyWaiters.delete(wake);
+}
 let spawnSpare: (() => ChildProcess) | null = null;
 
 export function setSpareTarget(count: number): void {
@@ -89,6 +107,10 @@ function add(child: ChildProcess): void {
     onMessage: (message) => {
       if ((message as { type?: string } | null)?.type !== SPARE_READY || !pool.includes(spare)) return;
       spare.ready = true;
+      if (readyCount() >= target) {
+        for (const wake of readyWaiters) wake();
+        readyWaiters.clear();
+      }
       replenish();
     },
   };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getStartMethod, Process, setStartMethod, stopSpares } from '@multiproc/process';
+import { getStartMethod, Process, setStartMethod, sparesReady, stopSpares } from '@multiproc/process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exitWith, sleepFor, throws, writeArgv, writeInfo } from './fixtures/tasks.mjs';
 import { childPids, cleanup, collect, isGone, own, runScript, tempDir, track, waitFor } from './helpers.js';
@@ -90,6 +90,25 @@ describe("the 'warm' start method", () => {
     await Promise.all(taken.map((p) => p.join()));
   });
 
+  it('sparesReady() resolves once the spares are booted; the next two starts each take one', async () => {
+    await sparesReady({ timeout: 20_000 });
+    const ready = childPids(process.pid).filter((pid) => !before.includes(pid));
+    expect(ready.length).toBeGreaterThanOrEqual(2);
+    const two = [
+      track(new Process({ target: sleepFor, args: [10] })),
+      track(new Process({ target: sleepFor, args: [10] })),
+    ];
+    for (const p of two) await p.start();
+    for (const p of two) expect(ready).toContain(p.pid);
+    await Promise.all(two.map((p) => p.join()));
+  });
+
+  it('sparesReady() with no spares coming times out with ERR_TIMEOUT', async () => {
+    stopSpares();
+    await expect(sparesReady({ timeout: 50 })).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
+    setStartMethod('warm', { force: true, spares: 2 }); // boots them again for the tests after
+  });
+
   it('a warm daemon is a daemon, and cannot have children', async () => {
     const file = join(tempDir(), 'info.json');
     const d = track(new Process({ target: writeInfo, args: [file], daemon: true }));
@@ -109,6 +128,10 @@ it("startMethod: 'warm' as an option, and a parent using warm ends by itself", a
   expect(out.children).toContain(out.daemon);
   // The daemon was terminated at exit; the idle spares left when the channel closed.
   expect(await waitFor(() => out.children.every(isGone))).toBe(true);
+});
+
+it("sparesReady() without the 'warm' start method is a ProcessStateError", async () => {
+  await expect(sparesReady()).rejects.toMatchObject({ code: 'ERR_PROCESS_STATE' });
 });
 
 it('an unknown start method is ERR_INVALID_ARG', () => {

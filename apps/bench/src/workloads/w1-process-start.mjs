@@ -23,7 +23,7 @@ export default {
       nodeCase(
         {
           ...f(`multiproc Process (warm, spares=${count} booted before timing)`, true),
-          note: 'settles 3 s first',
+          note: 'timed once sparesReady() resolved',
         },
         'process-start.mjs',
         { system: 'warm-prestarted', count, spares: count },
