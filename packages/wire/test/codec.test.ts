@@ -198,6 +198,35 @@ describe('FrameDecoder', () => {
     );
   });
 
+  it('yields the same large frames (spanning many chunks) for any split', () => {
+    const mixed = fc.array(
+      fc.record({
+        kind: fc.integer({ min: 0, max: 3 }),
+        size: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 65_000, max: 100_000 })),
+        fill: fc.integer({ min: 0, max: 255 }),
+      }),
+      { maxLength: 5 },
+    );
+    // Byte-wise deep equality of large buffers is slow: compare kinds, then bytes with Buffer.equals.
+    const same = (got: Frame[], want: Frame[]) =>
+      got.length === want.length &&
+      got.every((f, i) => f.kind === want[i]!.kind && f.payload.equals(want[i]!.payload));
+    fc.assert(
+      fc.property(mixed, fc.array(fc.nat(), { maxLength: 30 }), (input, cuts) => {
+        const payloads = input.map((f) => Buffer.alloc(f.size, f.fill));
+        const stream = Buffer.concat(input.map((f, i) => frame(payloads[i]!, FLAG[f.kind])));
+        const expected = input.map((f, i) => ({ kind: f.kind, payload: payloads[i]! }));
+        expect(same(decodeAll(split(stream, cuts)), expected)).toBe(true);
+        // Small chunks: headers themselves split, each large frame gathered from many pieces.
+        const small = Array.from({ length: Math.ceil(stream.length / 4099) }, (_, i) =>
+          stream.subarray(i * 4099, (i + 1) * 4099),
+        );
+        expect(same(decodeAll(small), expected)).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('refuses a frame over the maximum as soon as its header is complete, in any split', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 64 }), fc.array(fc.nat(), { maxLength: 6 }), (over, cuts) => {
