@@ -1,6 +1,6 @@
 /**
  * The only names logging takes from @multiproc/wire. Kept in one place so
- * that they can come from a light entry point of wire (errors only, no codec
- * or sockets): every child process imports logging before its task.
+ * that they come from wire's light entry point (errors only, no codec or
+ * sockets): every child process imports logging before its task.
  */
-export { InvalidArgumentError, MultiprocError } from '@multiproc/wire';
+export { InvalidArgumentError, MultiprocError } from '@multiproc/wire/core';

@@ -107,7 +107,8 @@ async function run(p: StartPayload): Promise<void> {
   const wire = needsWire ? await loadWire() : null;
   if (wire) await wire.ensureModules(p.modules);
   const args =
-    wire && p.args ? restoreHandles(wire.decodeValue(Buffer.from(p.args)) as unknown[], handles) : [];
+    p.plainArgs ??
+    (wire && p.args ? restoreHandles(wire.decodeValue(Buffer.from(p.args)) as unknown[], handles) : []);
   const exports = await importOrThrow(p.target.module);
   const fn = exports[p.target.name];
   log.info('child process calling self.run()');

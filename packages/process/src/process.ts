@@ -206,7 +206,7 @@ export class Process {
     const modules = new Set<string>();
     if (overridesRun) {
       target = await resolveClass(this.constructor as typeof Process & { module?: unknown });
-      const encoded = await encodeArgs([{ ...this }]);
+      const encoded = await encodeArgs([{ ...this }], false);
       fields = encoded.bytes;
       for (const m of encoded.modules) modules.add(m);
     } else if (s.options.target !== undefined) {
@@ -214,7 +214,7 @@ export class Process {
     } else {
       throw new TaskReferenceError('a Process needs a target, or a subclass that overrides run()');
     }
-    const { bytes, modules: argModules, handles } = await encodeArgs(s.options.args ?? []);
+    const { bytes, plain, modules: argModules, handles } = await encodeArgs(s.options.args ?? []);
     for (const m of argModules) modules.add(m);
     return {
       handles,
@@ -222,6 +222,7 @@ export class Process {
         target,
         mode: overridesRun ? 'run' : 'call',
         args: bytes,
+        plainArgs: plain,
         fields,
         modules: [...modules],
         name: s.name,

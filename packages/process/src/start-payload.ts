@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { LoggingConfig } from '@multiproc/logging';
+import { isPlainJson } from './plain-args.js';
 import type { ResolvedTarget } from './target.js';
 import { loadWire } from './wire-core.js';
 
@@ -10,8 +11,10 @@ export interface StartPayload {
   target: ResolvedTarget;
   /** 'call': call the export with args; 'run': rebuild a Process subclass and call run(). */
   mode: 'call' | 'run';
-  /** null for no args: the child then never loads the codec. */
+  /** The encoded args; null for none or for plain ones: the child then never loads the codec. */
   args: Buffer | null;
+  /** Args that JSON carries exactly (isPlainJson), sent as they are; null when encoded. */
+  plainArgs: unknown[] | null;
   fields: Buffer | null;
   modules: string[];
   name: string;
@@ -31,16 +34,24 @@ export function isOsHandle(value: unknown): value is OsHandle {
 }
 
 /**
- * Encode args for the child. Sockets and servers at the top level of args are
- * taken out and sent through the IPC channel as OS handles (how the echo
- * server hands each connection to a child); anywhere else they are an error.
+ * Encode args for the child: plain ones (isPlainJson) go as they are unless
+ * `allowPlain` is false (a subclass's fields always take the codec). Sockets
+ * and servers at the top level of args are taken out and sent through the IPC
+ * channel as OS handles (how the echo server hands each connection to a
+ * child); anywhere else they are an error.
  */
-export async function encodeArgs(args: readonly unknown[]): Promise<{
+export async function encodeArgs(
+  args: readonly unknown[],
+  allowPlain = true,
+): Promise<{
   bytes: Buffer | null;
+  plain: unknown[] | null;
   modules: Set<string>;
   handles: OsHandle[];
 }> {
-  if (args.length === 0) return { bytes: null, modules: new Set(), handles: [] };
+  if (args.length === 0) return { bytes: null, plain: null, modules: new Set(), handles: [] };
+  if (allowPlain && isPlainJson(args))
+    return { bytes: null, plain: [...args], modules: new Set(), handles: [] };
   const { encodeValueWithModules } = await loadWire();
   const handles: OsHandle[] = [];
   const slotted = args.map((a) => {
@@ -49,7 +60,7 @@ export async function encodeArgs(args: readonly unknown[]): Promise<{
     return { [SOCKET_SLOT]: handles.length - 1 };
   });
   const { bytes, modules } = encodeValueWithModules(slotted);
-  return { bytes, modules: modules ?? new Set(), handles };
+  return { bytes, plain: null, modules: modules ?? new Set(), handles };
 }
 
 export function restoreHandles(args: unknown[], handles: OsHandle[]): unknown[] {

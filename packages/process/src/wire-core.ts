@@ -3,8 +3,8 @@
  * errors, the authkey, deadlines, the private socket dir. The codec and the
  * host (msgpackr, node:net: ~40 ms and ~9 MB of a child's start-up) are only
  * loaded when used, through loadWire(), so a child whose task takes no args
- * and uses no primitive never loads them once wire has a light entry point
- * for these names (today they still come from its main one).
+ * and uses no primitive never loads them: these names come from wire's light
+ * entry point, `@multiproc/wire/core`.
  */
 export {
   AuthenticationError,
@@ -20,7 +20,7 @@ export {
   TimeoutError,
   type WaitOptions,
   waitWithDeadline,
-} from '@multiproc/wire';
+} from '@multiproc/wire/core';
 
 type Wire = typeof import('@multiproc/wire');
 let wire: Promise<Wire> | undefined;
