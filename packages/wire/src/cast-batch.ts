@@ -1,4 +1,5 @@
 import { encodeValue } from './codec.js';
+import { flushed, holdUntilFlushed } from './exit-flush.js';
 import { CAST, CASTS, CASTS1 } from './messages.js';
 import type { EncodedPart } from './pre-encoded.js';
 
@@ -64,6 +65,8 @@ export class CastBatcher {
     }
     if (batch === null) {
       batch = this.#batch = { objectId, op, kind, list: [], bytes: 0 };
+      // A process.exit() later in this tick still sends it.
+      holdUntilFlushed(0, this);
       if (!this.#scheduled) {
         this.#scheduled = true;
         process.nextTick(this.#onTick);
@@ -79,6 +82,7 @@ export class CastBatcher {
     const batch = this.#batch;
     if (batch === null) return;
     this.#batch = null;
+    flushed(0, this);
     const { objectId, op, kind, list } = batch;
     if (kind === 'encoded') {
       const parts = list as Buffer[];
@@ -94,6 +98,7 @@ export class CastBatcher {
   /** Drops what is held back (the link failed). */
   clear(): void {
     this.#batch = null;
+    flushed(0, this);
   }
 
   readonly #onTick = (): void => {

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { flushed, holdUntilFlushed } from './exit-flush.js';
 import { BATCH_FRAME_LIMIT, FrameKind, HEADER_SIZE, headerFor } from './frame.js';
 
 const INITIAL_BATCH = 64 * 1024;
@@ -10,19 +11,6 @@ const SMALL_BATCH = 16 * 1024;
 const LARGE_WRITE = 32 * 1024;
 /** Outgoing bytes above which `drain()` waits. */
 export const HIGH_WATER = 8 * 1024 * 1024;
-
-/** Writers holding a batch not yet handed to their socket. */
-const unflushed = new Set<FrameWriter>();
-let exitHooked = false;
-
-/**
- * A process that calls process.exit() right after a send must not lose the
- * tick's batch: libuv tries a write synchronously, so flushing in the exit
- * hook gets the bytes to the kernel when the socket is writable.
- */
-function flushAllAtExit(): void {
-  for (const writer of unflushed) writer.flush();
-}
 
 /**
  * Collects the frames written during one tick into a single buffer and hands
@@ -182,11 +170,7 @@ export class FrameWriter {
     if (this.#position >= FLUSH_THRESHOLD) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      unflushed.add(this);
-      if (!exitHooked) {
-        exitHooked = true;
-        process.on('exit', flushAllAtExit);
-      }
+      holdUntilFlushed(1, this);
       process.nextTick(this.#flushScheduled);
     }
   }
@@ -213,7 +197,7 @@ export class FrameWriter {
   }
 
   flush(): void {
-    unflushed.delete(this);
+    flushed(1, this);
     this.#openAt = -1;
     if (this.#position === 0 || this.#closed) return;
     let out: Buffer;

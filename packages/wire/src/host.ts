@@ -9,6 +9,7 @@ import { errorToInfo } from './error-codec.js';
 import { InvalidArgumentError, MultiprocError, ProtocolError } from './errors.js';
 import { handshake } from './handshake.js';
 import { ATTACH, CANCEL, CAST, CASTS, CASTS1, ERR, LINK, PUSH, REQ, RES } from './messages.js';
+import { PendingRequest } from './pending-request.js';
 import { privateDir } from './private-dir.js';
 
 /** What a primitive's owner registers with its host to serve remote holders. */
@@ -34,7 +35,7 @@ let nextPeerId = 1;
 export class Peer {
   readonly id = nextPeerId++;
   readonly #conn: Connection;
-  readonly pending = new Map<number, AbortController>();
+  readonly pending = new Map<number, PendingRequest>();
   /** The peer's process id, as it announced it in its LINK message (0 if it did not). */
   readonly pid: number;
   constructor(conn: Connection, pid = 0) {
@@ -247,11 +248,11 @@ export class Host {
       reply(false, object);
       return;
     }
-    const controller = new AbortController();
-    peer.pending.set(reqId, controller);
+    const request = new PendingRequest(peer);
+    peer.pending.set(reqId, request);
     let result: unknown;
     try {
-      result = object.handle(op as string, args as unknown[], { peer, signal: controller.signal });
+      result = object.handle(op as string, args as unknown[], request);
     } catch (error) {
       reply(false, error);
       return;
@@ -330,7 +331,7 @@ export class Host {
   #onPeerClosed(peer: Peer): void {
     this.#peers.delete(peer);
     for (const check of [...this.#peerWatchers]) check();
-    for (const controller of peer.pending.values()) controller.abort();
+    for (const request of peer.pending.values()) request.abort();
     peer.pending.clear();
     for (const object of this.#objects.values()) object.peerGone?.(peer);
   }

@@ -198,6 +198,19 @@ describe('Host + HostLink across real processes', () => {
     expect(notes).toEqual(want);
   });
 
+  it('casts held for the end of the tick still go when the process exits in that tick', async () => {
+    notes.length = 0;
+    const items = [...Array.from({ length: 300 }, (_, i) => i), { last: true }];
+    const steps = await runPlan([
+      { do: 'request', id, op: 'echo', args: ['connected'] },
+      { do: 'castsThenExit', id, op: 'note', items },
+    ]);
+    expect(steps[1]).toEqual({ ok: true });
+    const deadline = Date.now() + 5000;
+    while (notes.length < items.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(notes).toEqual(items);
+  });
+
   it('rejects pending requests with ConnectionClosedError when the host’s process is SIGKILLed', async () => {
     const child = new Child('host-server.mjs', [KEY_HEX]);
     const { address, id: remoteId } = await child.json<{ address: string; id: number }>();
