@@ -71,7 +71,7 @@ export class JobQueue implements JobHolder {
     }
   }
 
-  /** Whether a job added now enters p-queue at once (fewer than maxQueue waiting). */
+  /** Whether a job added now enters the line at once (fewer than maxQueue waiting). */
   hasRoom(): boolean {
     return this.#admission.length === 0 && this.#queued < this.maxQueue;
   }

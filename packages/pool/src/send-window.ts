@@ -11,11 +11,11 @@ const LONG_TASK_MS = 2;
  * With a fixed `prefetch` that is the answer. Otherwise it adapts: it starts
  * at two, doubles each time a worker ran out of tasks while others were
  * waiting in the pool (the worker idled for a round trip: tasks are shorter
- * than the trip), and halves each time two tasks in a row ran for milliseconds. Trivial
- * tasks so go out in batches (one socket write for many, workers never
- * idle), while long ones stay at two per worker and cannot pile up behind a
- * busy one. Only events move it, not averages, and a single slow result (a
- * GC pause in the parent) moves nothing.
+ * than the trip), and halves each time two tasks in a row ran for
+ * milliseconds. Trivial tasks so go out in batches (one socket write for
+ * many, workers never idle), while long ones stay at two per worker and
+ * cannot pile up behind a busy one. Only events move it, not averages, and a
+ * single slow result (a GC pause in the parent) moves nothing.
  */
 export class SendWindow {
   #size: number;

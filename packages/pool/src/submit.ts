@@ -1,6 +1,7 @@
 import { abortError, MultiprocError } from '@multiproc/wire';
 import { chunkArray, defaultChunksize, toArray } from './chunking.js';
 import type { Job } from './job.js';
+import type { FunctionRef } from './protocol.js';
 import type { Scheduler } from './scheduler.js';
 import { knownRef, resolveRef, type TaskTarget } from './target-ref.js';
 
@@ -19,14 +20,16 @@ export function submitCall(
   }
   const release = scheduler.reserve();
   return (async () => {
-    let job: Job;
+    let ref: FunctionRef;
     try {
       if (signal?.aborted) throw abortError(signal);
-      job = scheduler.submit(await resolveRef(fn), args, false, true, timeout);
-    } finally {
+      ref = await resolveRef(fn);
+    } catch (error) {
       release();
+      throw error;
     }
-    return settleWith([job], signal, (values) => values[0]);
+    const submit = () => scheduler.submit(ref, args, false, true, timeout);
+    return (await feed(1, 1, submit, signal, release))[0];
   })();
 }
 
@@ -47,10 +50,7 @@ export async function submitMap(
   try {
     const list = await toArray(items);
     if (signal?.aborted) throw abortError(signal);
-    if (list.length === 0) {
-      release();
-      return [];
-    }
+    if (list.length === 0) return [];
     const ref = await resolveRef(fn);
     const size = chunksize ?? defaultChunksize(list.length, scheduler.processes);
     const chunks = chunkArray(list, size);
@@ -129,49 +129,5 @@ function feed(
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     more();
-  });
-}
-
-/**
- * Wait for every job; the first failure rejects at once and cancels the rest
- * (fail-fast). Aborting `signal` rejects with AbortError and also stops running tasks.
- */
-function settleWith<T>(
-  jobs: Job[],
-  signal: AbortSignal | undefined,
-  combine: (values: unknown[]) => T,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const values = new Array<unknown>(jobs.length);
-    let left = jobs.length;
-    let over = false;
-    const finish = () => {
-      over = true;
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const fail = (error: unknown, kill: boolean) => {
-      if (over) return;
-      finish();
-      const cancelled = kill
-        ? (error as Error)
-        : new MultiprocError('cancelled: another task of this map failed', 'ERR_CANCELLED');
-      for (const job of jobs) job.cancel(cancelled, kill);
-      reject(error);
-    };
-    const onAbort = () => fail(abortError(signal), true);
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    jobs.forEach((job, i) => {
-      job.promise.then(
-        (value) => {
-          values[i] = value;
-          if (--left === 0 && !over) {
-            finish();
-            resolve(combine(values));
-          }
-        },
-        (error) => fail(error, false),
-      );
-    });
   });
 }
