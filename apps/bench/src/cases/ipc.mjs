@@ -11,11 +11,11 @@ if (process.argv[2] === '--child') {
   let seen = 0;
   process.on('message', (m) => {
     if (mode === 'rtt') process.send(m);
-    else if (++seen === n) process.send('done');
+    else if (++seen % n === 0) process.send('done');
   });
   process.send('ready');
 } else {
-  const { serialization, mode, n, warm = 0 } = params();
+  const { serialization, mode, n, warm = 0, warmPass = 0 } = params();
   const child = fork(fileURLToPath(import.meta.url), ['--child', String(n), mode], {
     serialization,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -36,16 +36,21 @@ if (process.argv[2] === '--child') {
         child.on('message', onMessage);
         child.send(0);
       });
-    if (mode === 'rtt' && warm > 0) await roundTrips(warm); // untimed, as every RTT case
-    const t0 = performance.now();
-    if (mode === 'rtt') await roundTrips(n);
-    else {
-      await new Promise((resolve, reject) => {
-        child.once('exit', () => reject(new Error('child exited early')));
-        child.on('message', () => resolve());
+    const oneWay = () =>
+      new Promise((resolve, reject) => {
+        const onExit = () => reject(new Error('child exited early'));
+        child.once('exit', onExit);
+        child.once('message', () => {
+          child.off('exit', onExit);
+          resolve();
+        });
         for (let i = 0; i < n; i++) child.send(i);
       });
-    }
+    if (mode === 'rtt' && warm > 0) await roundTrips(warm); // untimed, as every RTT case
+    if (mode !== 'rtt' && warmPass) await oneWay(); // untimed, as every one-way case
+    const t0 = performance.now();
+    if (mode === 'rtt') await roundTrips(n);
+    else await oneWay();
     const s = (performance.now() - t0) / 1000;
     report(mode === 'rtt' ? (s * 1e6) / n : n / s);
   } finally {

@@ -2,11 +2,13 @@
 import { task } from '@multiproc/process';
 
 /** Pipe one-way: receive n values, then ack. */
-export const pipeSink = task(import.meta.url, async (conn, n) => {
+export const pipeSink = task(import.meta.url, async (conn, n, passes = 1) => {
   conn.send('ready');
-  let got = 0;
-  for await (const _ of conn) if (++got === n) break;
-  conn.send(got);
+  for (let pass = 0; pass < passes; pass++) {
+    let got = 0;
+    for await (const _ of conn) if (++got === n) break;
+    conn.send(got);
+  }
   conn.close();
 });
 

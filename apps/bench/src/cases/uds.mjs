@@ -56,11 +56,11 @@ if (process.argv[2] === '--child') {
     framer((payload) => {
       const v = packr.unpack(payload);
       if (mode === 'rtt') sock.write(frameBatch([v]));
-      else if (++seen === n) sock.end(frameBatch(['done']));
+      else if (++seen % n === 0) sock.write(frameBatch(['done']));
     }),
   );
 } else {
-  const { mode, n, kind = 'int', batch = 1024, warm = 0 } = params();
+  const { mode, n, kind = 'int', batch = 1024, warm = 0, warmPass = 0 } = params();
   const dir = mkdtempSync(join(tmpdir(), 'mp-bench-'));
   const path = join(dir, 's');
   const server = net.createServer();
@@ -86,17 +86,17 @@ if (process.argv[2] === '--child') {
         phase = () => (++i === count ? resolve() : sock.write(frameBatch([i])));
         sock.write(frameBatch([0]));
       });
-    if (mode === 'rtt' && warm > 0) await roundTrips(warm);
-    const t0 = performance.now();
-    await new Promise((resolve, reject) => {
-      child.once('exit', () => reject(new Error('child exited early')));
-      if (mode === 'rtt') {
-        roundTrips(n).then(resolve, reject);
-      } else {
-        sock.on(
-          'data',
-          framer(() => resolve()),
-        );
+    // One-way: the child acks every n items; each pass waits for its ack.
+    let acked = null;
+    if (mode !== 'rtt') {
+      sock.on(
+        'data',
+        framer(() => acked()),
+      );
+    }
+    const oneWay = () =>
+      new Promise((resolve, reject) => {
+        acked = resolve;
         (async () => {
           for (let i = 0; i < n; i += batch) {
             const vals = [];
@@ -105,7 +105,13 @@ if (process.argv[2] === '--child') {
             else await new Promise(setImmediate);
           }
         })().catch(reject);
-      }
+      });
+    if (mode === 'rtt' && warm > 0) await roundTrips(warm);
+    if (mode !== 'rtt' && warmPass) await oneWay(); // untimed, as every one-way case
+    const t0 = performance.now();
+    await new Promise((resolve, reject) => {
+      child.once('exit', () => reject(new Error('child exited early')));
+      (mode === 'rtt' ? roundTrips(n) : oneWay()).then(resolve, reject);
     });
     const s = (performance.now() - t0) / 1000;
     if (mode === 'rtt') report((s * 1e6) / n);

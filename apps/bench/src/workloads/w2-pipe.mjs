@@ -18,7 +18,8 @@ export default {
       [rtt, 'rtt', rt],
     ]) {
       const pin = (c) => (mode === 'rtt' ? withPinned(ctx, c) : [c]);
-      const extra = mode === 'rtt' ? { warm } : {};
+      // One-way: one untimed pass of n first on every row (steady state, as W4).
+      const extra = mode === 'rtt' ? { warm } : { warmPass: 1 };
       rows.push(
         ...pin(
           mp.ok
