@@ -1,9 +1,15 @@
 import { performance } from 'node:perf_hooks';
+import { BatchList } from './batch-list.js';
 import { MAX_CREDIT } from './batch-size.js';
-import { Fifo } from './fifo.js';
 
-/** A consumer that asks again within this long of its last batch arriving is hot: its credit doubles. */
-const HOT_MS = 1;
+/**
+ * A batch should last about this long at the pace the consumer used its last
+ * one: a fast consumer gets large batches, one slower than this per item gets
+ * one item at a time, so nobody holds items another consumer could eat.
+ */
+const BATCH_MS = 2;
+/** The credit grows at most this much per reply, so one fast item does not earn a full batch. */
+const GROWTH = 16;
 /** Prefetched items a consumer has not asked for within this long go back to the queue. */
 const IDLE_MS = 100;
 
@@ -12,9 +18,11 @@ let exitHookInstalled = false;
 
 /**
  * A proxy's prefetched items, and how many to ask for next. The credit
- * starts at 1, doubles (up to 512) while the consumer comes back within
- * HOT_MS of the previous batch, and falls back to 1 when it is slow, so a
- * consumer that works seconds per item never takes items another could eat.
+ * starts at 1 and then follows the pace the consumer used its last reply at
+ * (BATCH_MS worth of items, a power of two up to MAX_CREDIT, growing at most
+ * GROWTH-fold per reply), so a consumer that works seconds per item never
+ * takes items another could eat. A pace, not a deadline: one late wake-up on
+ * a busy machine costs a fast consumer some credit, not all of it.
  *
  * Prefetched items that are not asked for (the loop broke on a sentinel, the
  * process is ending, the consumer went idle) are handed back with
@@ -22,13 +30,15 @@ let exitHookInstalled = false;
  * from another consumer for long.
  */
 export class ConsumerBuffer<T> {
-  readonly #items = new Fifo<T>();
+  readonly #items = new BatchList<T>();
   readonly #giveBack: (items: T[]) => void;
   #credit = 1;
   /** At or below this many items left, prefetch (set when a batch arrives; -1: do not). */
   #refillAt = -1;
-  #arrivedAt = Number.NEGATIVE_INFINITY;
+  #arrivedAt = 0;
   #takes = 0;
+  /** `#takes` when the last reply arrived. */
+  #takesAtArrival = 0;
   #takesAtCheck = 0;
   #timer: NodeJS.Timeout | null = null;
 
@@ -42,7 +52,7 @@ export class ConsumerBuffer<T> {
 
   shift(): T {
     this.#takes++;
-    const item = this.#items.shift() as T;
+    const item = this.#items.shift();
     if (this.#items.length === 0) hoarding.delete(this as ConsumerBuffer<unknown>);
     return item;
   }
@@ -54,15 +64,21 @@ export class ConsumerBuffer<T> {
 
   /** The credit for the next request. */
   nextCredit(): number {
-    const hot = performance.now() - this.#arrivedAt < HOT_MS;
-    this.#credit = hot ? Math.min(this.#credit * 2, MAX_CREDIT) : 1;
+    const used = this.#takes - this.#takesAtArrival;
+    // Nothing used since the last reply (the first request, a prefetch that found nothing): no news.
+    if (used === 0) return this.#credit;
+    const perItem = (performance.now() - this.#arrivedAt) / used;
+    let fit = 1;
+    while (fit < MAX_CREDIT && fit * 2 * perItem <= BATCH_MS) fit *= 2;
+    this.#credit = Math.min(fit, this.#credit * GROWTH);
     return this.#credit;
   }
 
   /** A reply arrived. */
   add(items: readonly T[]): void {
     this.#arrivedAt = performance.now();
-    for (const item of items) this.#items.push(item);
+    this.#takesAtArrival = this.#takes;
+    this.#items.push(items);
     // A full batch: ask again halfway through it. A batch cut short (by its byte limit, large
     // items, or because that was all there was) may take as long to arrive as to use: ask at once.
     // An empty answer (a prefetch found nothing): no more prefetching until the buffer runs dry.

@@ -33,6 +33,32 @@ export class Fifo<T> {
     return item;
   }
 
+  /** The item `i` places from the front (`i` < `length`). */
+  at(i: number): T {
+    return this.#items[this.#head + i]!;
+  }
+
+  /** Removes and returns the first `count` items (`count` ≤ `length`): one copy, not `count` shifts. */
+  shiftMany(count: number): T[] {
+    const start = this.#head;
+    const end = start + count;
+    if (end === this.#items.length) {
+      // All of it: hand the array over when it holds nothing else.
+      const out = start === 0 ? this.#items : this.#items.slice(start);
+      this.#items = [];
+      this.#head = 0;
+      return out;
+    }
+    const out = this.#items.slice(start, end);
+    this.#items.fill(undefined as T, start, end);
+    this.#head = end;
+    if (end > 1024 && end * 2 > this.#items.length) {
+      this.#items = this.#items.slice(end);
+      this.#head = 0;
+    }
+    return out;
+  }
+
   /** Put `items` back at the front, keeping their order. */
   unshiftAll(items: readonly T[]): void {
     if (items.length === 0) return;

@@ -13,6 +13,14 @@ import { ConsumerBuffer } from './consumer-buffer.js';
 import { Fifo } from './fifo.js';
 import { SYNC_EVENT, SYNCED_OP } from './producer-sync.js';
 
+/**
+ * Unbounded puts between two ends of a tick. A producer awaiting put() in a
+ * loop never ends its tick (each await resolves at once), so the casts it
+ * made would reach the socket only in large bursts; every this many puts,
+ * one put resolves after the pending ticks have run, which writes them out.
+ */
+const PUTS_PER_TICK = 1024;
+
 type LocalWaiter<T> = { live: boolean; resolve(v: T): void; reject(e: unknown): void };
 
 /**
@@ -33,6 +41,7 @@ export class QueueProxy<T> {
   readonly #waiters = new Fifo<LocalWaiter<T>>();
   #live = 0;
   #fetch: AbortController | null = null;
+  #putsThisTick = 0;
 
   constructor(ref: HandleRef) {
     this.ref = ref;
@@ -71,7 +80,10 @@ export class QueueProxy<T> {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.link.drain();
+    if (++this.#putsThisTick < PUTS_PER_TICK) return this.link.drain();
+    this.#putsThisTick = 0;
+    const drained = this.link.drain();
+    return new Promise((resolve) => process.nextTick(resolve, drained));
   }
 
   putNowait(item: T): Promise<void> {

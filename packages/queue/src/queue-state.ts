@@ -89,15 +89,19 @@ export class QueueState<T> implements HostedObject {
 
   /** Up to `max` items available now (a batch stays under BATCH_BYTES). */
   take(max: number): T[] {
-    const out: T[] = [];
-    let bytes = 0;
-    while (out.length < max && this.#items.length > 0) {
-      if (max > 1) {
-        bytes += estimateSize(this.#items.peek());
-        if (out.length > 0 && bytes > BATCH_BYTES) break;
+    const items = this.#items;
+    let count = Math.min(max, items.length);
+    if (count > 1) {
+      let bytes = 0;
+      for (let i = 0; i < count; i++) {
+        bytes += estimateSize(items.at(i));
+        if (i > 0 && bytes > BATCH_BYTES) {
+          count = i;
+          break;
+        }
       }
-      out.push(this.#items.shift()!);
     }
+    const out = count > 0 ? items.shiftMany(count) : [];
     if (this.maxsize > 0) this.#admitPutters();
     return out;
   }
@@ -128,6 +132,12 @@ export class QueueState<T> implements HostedObject {
       this.#lastPeer = ctx.peer;
       this.#peers.add(ctx.peer);
     }
+    // The hot path, once per item: a remote put to an unbounded queue (a cast, which never waits).
+    if (op === 'put' && ctx.signal === undefined && !this.#closed) {
+      this.producers.add(ctx.peer);
+      this.#accept(args[0] as T);
+      return true;
+    }
     return serve(this, op, args, ctx);
   }
 
@@ -146,11 +156,11 @@ export class QueueState<T> implements HostedObject {
 
   /** To the longest-waiting get, else to the end of the queue. */
   #deliver(item: T): void {
-    const w = this.#getters.shift();
-    if (w === undefined) {
+    if (this.#getters.length === 0) {
       this.#items.push(item);
       return;
     }
+    const w = this.#getters.shift()!;
     w.items = [item];
     this.#served.push(w);
     if (this.#served.length === 1) queueMicrotask(this.#flush);

@@ -1,0 +1,63 @@
+// The owner's and a proxy's item lists, without processes: order, bulk takes, credit bounds.
+import { describe, expect, it } from 'vitest';
+import { BatchList } from '../dist/batch-list.js';
+import { ConsumerBuffer } from '../dist/consumer-buffer.js';
+import { Fifo } from '../dist/fifo.js';
+
+describe('Fifo.shiftMany', () => {
+  it('takes from the front in order, interleaved with pushes, shifts and unshifts', () => {
+    const f = new Fifo<number>();
+    const model: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 200; round++) {
+      for (let i = 0; i < (round * 7) % 3000; i++) {
+        f.push(next);
+        model.push(next++);
+      }
+      const n = Math.min(model.length, (round * 13) % 2500);
+      expect(f.shiftMany(n)).toEqual(model.splice(0, n));
+      if (model.length > 0 && round % 3 === 0) expect(f.shift()).toBe(model.shift());
+      if (round % 5 === 0) {
+        const back = [-round, -round - 0.5];
+        f.unshiftAll(back);
+        model.unshift(...back);
+      }
+      expect(f.length).toBe(model.length);
+      if (model.length > 0) expect(f.at(model.length - 1)).toBe(model.at(-1));
+    }
+    expect(f.drain()).toEqual(model);
+  });
+});
+
+describe('BatchList', () => {
+  it('reads batches in arrival order, one item at a time, and drains what is left', () => {
+    const b = new BatchList<number>();
+    b.push([1, 2, 3]);
+    b.push([]);
+    b.push([4]);
+    expect(b.length).toBe(4);
+    expect([b.shift(), b.shift()]).toEqual([1, 2]);
+    b.push([5, 6]);
+    expect(b.shift()).toBe(3);
+    expect(b.drain()).toEqual([4, 5, 6]);
+    expect(b.length).toBe(0);
+    b.push([7]);
+    expect(b.shift()).toBe(7);
+    expect(b.length).toBe(0);
+  });
+});
+
+describe('ConsumerBuffer credit', () => {
+  it('starts at 1, grows at most 16-fold per reply, and falls to 1 for a consumer slower than the batch time', async () => {
+    const buffer = new ConsumerBuffer<number>(() => {});
+    expect(buffer.nextCredit()).toBe(1);
+    buffer.add([0]);
+    buffer.shift();
+    expect(buffer.nextCredit()).toBeLessThanOrEqual(16);
+    buffer.add([1]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    buffer.shift();
+    expect(buffer.nextCredit()).toBe(1);
+    buffer.detach();
+  });
+});
