@@ -6,9 +6,6 @@ import { ensureModules } from './module-loader.js';
 
 type Control = { type: 'reset' } | { type: 'modules'; urls: string[] };
 
-/** A frame that arrived while a handle module was loading, kept (copied) to be handled in order. */
-export type DeferredFrame = [FrameKind, Buffer];
-
 function sendControl(writer: FrameWriter, control: Control): void {
   writer.write(FrameKind.Control, encodeValue(control));
 }
@@ -66,31 +63,4 @@ export function applyControl(payload: Buffer, valueDecoder: Decoder): Promise<vo
     return ensureModules(control.urls.filter((u) => typeof u === 'string'));
   }
   throw new ProtocolError('unknown control frame');
-}
-
-/**
- * Handles deferred frames in order. One of them may start a new wait
- * (`deferring()` then returns its list): the frames after it join that list.
- * A frame that breaks the protocol goes to `fail` and drops the rest.
- */
-export function replayDeferred(
-  frames: DeferredFrame[],
-  handle: (kind: FrameKind, payload: Buffer) => void,
-  deferring: () => DeferredFrame[] | null,
-  fail: (error: Error) => void,
-): void {
-  for (let i = 0; i < frames.length; i++) {
-    const again = deferring();
-    if (again !== null) {
-      again.push(...frames.slice(i));
-      return;
-    }
-    const [kind, payload] = frames[i]!;
-    try {
-      handle(kind, payload);
-    } catch (error) {
-      fail(error as Error);
-      return;
-    }
-  }
 }

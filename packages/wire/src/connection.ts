@@ -1,19 +1,14 @@
 import type { Socket } from 'node:net';
 import { checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
-import { Decoder, Encoder, Undecodable } from './codec.js';
-import { applyControl, type DeferredFrame, replayDeferred, writeMessage } from './connection-control.js';
+import { Decoder, Encoder } from './codec.js';
+import { writeMessage } from './connection-control.js';
 import { type ConnectionOptions, checkMaxFrameSize } from './connection-options.js';
-import {
-  ConnectionClosedError,
-  EncodeError,
-  InvalidArgumentError,
-  MultiprocError,
-  ProtocolError,
-} from './errors.js';
+import { ConnectionClosedError, InvalidArgumentError, MultiprocError } from './errors.js';
 import { BATCH_FRAME_LIMIT, FrameKind } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { FrameWriter, HIGH_WATER } from './frame-writer.js';
 import { endOfStream, Inbox, NO_MESSAGE, type Picker, pickBytes, pickValue } from './inbox.js';
+import { IncomingFrames } from './incoming-frames.js';
 import { messageIterator } from './message-iterator.js';
 import { type EncodedPart, encodePart, writeModules } from './pre-encoded.js';
 import { keepUnreadOnEpipe } from './sync-drain.js';
@@ -36,9 +31,7 @@ export class Connection {
   readonly #readable: boolean;
   readonly #writable: boolean;
   #encoder: Encoder;
-  #valueDecoder: Decoder;
   readonly #inbox: Inbox;
-  #deferred: DeferredFrame[] | null = null;
   #closed = false;
   #peerClosed: Error | null = null;
   #holds = 0;
@@ -51,13 +44,21 @@ export class Connection {
     this.#writable = options.writable ?? true;
     const records = options.records ?? true;
     this.#encoder = new Encoder(records);
-    this.#valueDecoder = new Decoder(records);
     this.#inbox = new Inbox(this, () => endOfStream(this.#closed, this.#peerClosed));
     this.#socket = socket;
     this.#writer = new FrameWriter(socket);
     keepUnreadOnEpipe(socket, (chunk) => this.#onData(chunk));
-    this.#decoder = new FrameDecoder(this.#maxFrameSize, this.#onFrame, {
-      onRange: this.#onFrameRange,
+    const incoming = new IncomingFrames(
+      new Decoder(records),
+      {
+        value: (value) => (this.#onMessage ? this.#onMessage(value) : this.#inbox.pushValue(value)),
+        error: (error) => (this.#onMessage ? this.#onMessage(error) : this.#inbox.pushError(error)),
+        bytes: (payload) => this.#inbox.pushBytes(payload),
+      },
+      (error) => this.#fail(error),
+    );
+    this.#decoder = new FrameDecoder(this.#maxFrameSize, incoming.onFrame, {
+      onRange: incoming.onFrameRange,
       maxBatchSize: BATCH_FRAME_LIMIT,
     });
     socket.setNoDelay?.(true);
@@ -273,89 +274,6 @@ export class Connection {
       this.#fail(error as Error);
     }
   };
-
-  readonly #onFrame = (kind: FrameKind, payload: Buffer): void => {
-    this.#onFrameRange(kind, payload, 0, payload.length);
-  };
-
-  readonly #onFrameRange = (kind: FrameKind, source: Buffer, start: number, end: number): void => {
-    if (this.#deferred !== null) {
-      // Waiting for a handle module to load: keep order.
-      this.#deferred.push([kind, Buffer.from(source.subarray(start, end))]);
-      return;
-    }
-    this.#handleFrame(kind, source, start, end);
-  };
-
-  #handleFrame(kind: FrameKind, source: Buffer, start: number, end: number): void {
-    if (kind === FrameKind.Value) {
-      let value: unknown;
-      try {
-        value = this.#valueDecoder.decodeRange(source, start, end);
-      } catch (error) {
-        if (error instanceof EncodeError && 'partial' in error) {
-          // Read completely (the codec state is intact) but names a handle this process cannot rebuild.
-          this.#deliverError(error);
-          return;
-        }
-        throw new ProtocolError(`malformed message: ${(error as Error).message}`);
-      }
-      this.#deliverValue(value);
-      return;
-    }
-    if (kind === FrameKind.Batch) {
-      this.#handleBatch(source, start, end);
-      return;
-    }
-    if (kind === FrameKind.Control) {
-      const wait = applyControl(source.subarray(start, end), this.#valueDecoder);
-      if (wait !== null) {
-        this.#deferred = [];
-        wait.then(() => this.#resume());
-      }
-      return;
-    }
-    this.#inbox.pushBytes(source.subarray(start, end));
-  }
-
-  /** Every message of a batch frame, decoded in one pass, then delivered in order. */
-  #handleBatch(source: Buffer, start: number, end: number): void {
-    let values: unknown[];
-    let fault: Error | null = null;
-    try {
-      values = this.#valueDecoder.decodeBatch(source, start, end);
-    } catch (error) {
-      values = ((error as { decoded?: unknown[] }).decoded ?? []) as unknown[];
-      fault = new ProtocolError(`malformed message: ${(error as Error).message}`);
-    }
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      if (value instanceof Undecodable) this.#deliverError(value.error);
-      else this.#deliverValue(value);
-    }
-    if (fault !== null) throw fault;
-  }
-
-  #resume(): void {
-    const frames = this.#deferred ?? [];
-    this.#deferred = null;
-    replayDeferred(
-      frames,
-      (kind, payload) => this.#handleFrame(kind, payload, 0, payload.length),
-      () => this.#deferred,
-      (error) => this.#fail(error),
-    );
-  }
-
-  #deliverError(error: Error): void {
-    if (this.#onMessage) this.#onMessage(error);
-    else this.#inbox.pushError(error);
-  }
-
-  #deliverValue(value: unknown): void {
-    if (this.#onMessage) this.#onMessage(value);
-    else this.#inbox.pushValue(value);
-  }
 
   #onPeerGone(error: Error | null): void {
     if (this.#peerClosed) return;

@@ -3,64 +3,16 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { type Address, addressToString, isTcp, listenOptions, parseAddress } from './address.js';
 import { getAuthkey } from './authkey.js';
-import type { RevivalError } from './codec.js';
 import { Connection } from './connection.js';
-import { errorToInfo } from './error-codec.js';
 import { InvalidArgumentError, MultiprocError, ProtocolError } from './errors.js';
 import { handshake } from './handshake.js';
-import { ATTACH, CANCEL, CAST, CASTS, CASTS1, ERR, LINK, PUSH, REQ, RES } from './messages.js';
-import { PendingRequest } from './pending-request.js';
+import { dispatch } from './host-dispatch.js';
+import { ATTACH, LINK } from './messages.js';
+import { type HostedObject, Peer } from './peer.js';
 import { privateDir } from './private-dir.js';
 
-/** What a primitive's owner registers with its host to serve remote holders. */
-export interface HostedObject {
-  /** Serve one operation. The return value (or the promise's) is the reply; a throw becomes the remote error. */
-  handle(op: string, args: unknown[], ctx: RequestContext): unknown;
-  /** A peer process's link ended: drop whatever it was waiting for. */
-  peerGone?(peer: Peer): void;
-}
-
-export interface RequestContext {
-  peer: Peer;
-  /** Aborted when the requester cancels or disappears. Absent for casts. */
-  signal?: AbortSignal;
-}
-
-/** A peer over which this host sends more than this unread is dropped, so memory stays bounded. */
-const MAX_UNREAD_BYTES = 256 * 1024 * 1024;
-
-let nextPeerId = 1;
-
-/** One remote process linked to this host. */
-export class Peer {
-  readonly id = nextPeerId++;
-  readonly #conn: Connection;
-  readonly pending = new Map<number, PendingRequest>();
-  /** The peer's process id, as it announced it in its LINK message (0 if it did not). */
-  readonly pid: number;
-  constructor(conn: Connection, pid = 0) {
-    this.#conn = conn;
-    this.pid = pid;
-  }
-  /** Send an event to this peer's proxies of `objectId`. */
-  push(objectId: number, event: string, value?: unknown): void {
-    if (this.#conn.closed) return;
-    try {
-      this.#conn.send([PUSH, objectId, event, value]);
-    } catch {
-      // The peer is gone; its close handler cleans up.
-    }
-  }
-  /** @internal */
-  send(message: unknown[]): void {
-    // A reply that outlives its requester has nobody to go to.
-    if (this.#conn.closed) return;
-    this.#conn.send(message);
-    if (this.#conn.pendingBytes > MAX_UNREAD_BYTES) {
-      this.#conn.destroy(new ProtocolError('peer stopped reading: dropped'));
-    }
-  }
-}
+export type { HostedObject, RequestContext } from './peer.js';
+export { Peer };
 
 export interface HostOptions {
   /** Serve TCP instead of a private Unix socket (for remote access). Requires an authkey. */
@@ -185,7 +137,7 @@ export class Host {
     if (Array.isArray(first) && first[0] === LINK) {
       const peer = new Peer(conn, Number.isInteger(first[1]) ? (first[1] as number) : 0);
       this.#peers.add(peer);
-      conn.onMessage = (m) => this.#onMessage(peer, conn, m);
+      conn.onMessage = (m) => dispatch(this.#objects, peer, conn, m);
       conn.onClose(() => this.#onPeerClosed(peer));
       return;
     }
@@ -199,112 +151,6 @@ export class Host {
       }
     }
     conn.destroy(new ProtocolError('unexpected first message'));
-  }
-
-  #onMessage(peer: Peer, conn: Connection, m: unknown): void {
-    if (m instanceof Error && Array.isArray((m as RevivalError).partial)) {
-      // Arguments holding a handle this process cannot revive: that request fails, the link stays.
-      const [type, reqId, objectId] = (m as RevivalError).partial as unknown[];
-      if (type === REQ && typeof reqId === 'number') peer.send([ERR, reqId, errorToInfo(m)]);
-      else if (type === CAST || type === CASTS || type === CASTS1)
-        peer.push(typeof objectId === 'number' ? objectId : 0, 'error', errorToInfo(m));
-      return;
-    }
-    if (!Array.isArray(m)) {
-      conn.destroy(new ProtocolError('host message must be an array'));
-      return;
-    }
-    const type = m[0];
-    if (type === REQ) this.#onRequest(peer, m);
-    else if (type === CAST) this.#onCast(peer, m);
-    else if (type === CASTS) this.#onCasts(peer, m);
-    else if (type === CASTS1) this.#onCasts1(peer, m);
-    else if (type === CANCEL) peer.pending.get(m[1] as number)?.abort();
-    else conn.destroy(new ProtocolError(`unknown host message type ${String(type)}`));
-  }
-
-  #onRequest(peer: Peer, m: unknown[]): void {
-    const [, reqId, objectId, op, args] = m;
-    if (typeof reqId !== 'number') {
-      peer.push(0, 'error', errorToInfo(new ProtocolError('request without an id')));
-      return;
-    }
-    const reply = (ok: boolean, value: unknown) => {
-      peer.pending.delete(reqId);
-      try {
-        peer.send(ok ? [RES, reqId, value] : [ERR, reqId, errorToInfo(value)]);
-      } catch (error) {
-        // The reply itself could not be encoded: tell the requester why.
-        if (!ok) return;
-        try {
-          peer.send([ERR, reqId, errorToInfo(error)]);
-        } catch {
-          // The requester went away meanwhile.
-        }
-      }
-    };
-    const object = this.#resolve(objectId, op, args);
-    if (object instanceof Error) {
-      reply(false, object);
-      return;
-    }
-    const request = new PendingRequest(peer);
-    peer.pending.set(reqId, request);
-    let result: unknown;
-    try {
-      result = object.handle(op as string, args as unknown[], request);
-    } catch (error) {
-      reply(false, error);
-      return;
-    }
-    if (result instanceof Promise)
-      result.then(
-        (v) => reply(true, v),
-        (e) => reply(false, e),
-      );
-    else reply(true, result);
-  }
-
-  #onCast(peer: Peer, m: unknown[]): void {
-    const [, objectId, op, args] = m;
-    const object = this.#resolve(objectId, op, args);
-    if (object instanceof Error) castFailed(peer, objectId, object);
-    else castTo(object, peer, objectId, op as string, args as unknown[], { peer });
-  }
-
-  /** `[CASTS1, objectId, op, [arg, ...]]`: the same as one CAST of `[arg]` per arg, in order. */
-  #onCasts1(peer: Peer, m: unknown[]): void {
-    const [, objectId, op, list] = m;
-    const object = this.#resolve(objectId, op, list);
-    if (object instanceof Error) {
-      castFailed(peer, objectId, object);
-      return;
-    }
-    const values = list as unknown[];
-    const ctx = { peer };
-    for (let i = 0; i < values.length; i++) castTo(object, peer, objectId, op as string, [values[i]], ctx);
-  }
-
-  /** `[CASTS, objectId, op, [args, ...]]`: the same as one CAST per args, in order. */
-  #onCasts(peer: Peer, m: unknown[]): void {
-    const [, objectId, op, list] = m;
-    if (!Array.isArray(list)) {
-      castFailed(peer, objectId, new ProtocolError('malformed request'));
-      return;
-    }
-    for (let i = 0; i < list.length; i++) this.#onCast(peer, [CAST, objectId, op, list[i]]);
-  }
-
-  #resolve(objectId: unknown, op: unknown, args: unknown): HostedObject | Error {
-    if (typeof op !== 'string' || !Array.isArray(args)) return new ProtocolError('malformed request');
-    const object = typeof objectId === 'number' ? this.#objects.get(objectId) : undefined;
-    if (object === undefined) {
-      return new MultiprocError(
-        `no object ${String(objectId)} at this host: it was closed, or never existed`,
-        'ERR_NO_SUCH_OBJECT',
-      );
-    }
-    return object;
   }
 
   /**
@@ -335,25 +181,4 @@ export class Host {
     peer.pending.clear();
     for (const object of this.#objects.values()) object.peerGone?.(peer);
   }
-}
-
-/** Runs one cast; a failure is pushed to the caster as an `error` event. */
-function castTo(
-  object: HostedObject,
-  peer: Peer,
-  objectId: unknown,
-  op: string,
-  args: unknown[],
-  ctx: RequestContext,
-): void {
-  try {
-    const result = object.handle(op, args, ctx);
-    if (result instanceof Promise) result.catch((error) => castFailed(peer, objectId, error));
-  } catch (error) {
-    castFailed(peer, objectId, error);
-  }
-}
-
-function castFailed(peer: Peer, objectId: unknown, error: unknown): void {
-  peer.push(typeof objectId === 'number' ? objectId : 0, 'error', errorToInfo(error));
 }

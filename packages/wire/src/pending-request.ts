@@ -1,4 +1,4 @@
-import type { Peer, RequestContext } from './host.js';
+import type { Peer, RequestContext } from './peer.js';
 
 /**
  * A request a host is serving, and the context its handler gets. The
