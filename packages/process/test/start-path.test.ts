@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Process } from '@multiproc/process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { noop } from './fixtures/tasks.mjs';
+import { cleanup, FIXTURES, tempDir, track } from './helpers.js';
+
+afterEach(cleanup);
+
+// A spawned child's start-up is mostly Node's ESM loader, ~1 ms per module file: the packages
+// on the start path ship one file per entry point (scripts/bundle-dist.mjs). This pins that.
+describe('what a spawned child loads', () => {
+  it('a no-op child loads one file per entry point of wire/core, logging and process', async () => {
+    const log = join(tempDir(), 'loaded.txt');
+    const p = track(
+      new Process({
+        target: noop,
+        execArgv: ['--import', join(FIXTURES, 'load-log', 'register.mjs')],
+        env: { ...process.env, MP_LOAD_LOG: log },
+      }),
+    );
+    await p.start();
+    await p.join();
+    expect(p.exitCode).toBe(0);
+    const ours = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((url) => /\/packages\/(wire|logging|process)\/dist\//.test(url))
+      .map((url) => url.replace(/^.*\/packages\//, ''));
+    expect(ours).toContain('process/dist/bootstrap-entry.cjs');
+    expect(ours).toContain('process/dist/bootstrap.js');
+    expect(ours).toContain('process/dist/index.js');
+    expect(ours).toContain('logging/dist/index.js');
+    expect(ours).toContain('wire/dist/core.js');
+    // Entries plus at most one shared chunk per package; never wire's main entry (the codec).
+    for (const file of ours)
+      expect(file).toMatch(
+        /^(process|logging|wire)\/dist\/(index\.js|bootstrap\.js|bootstrap-entry\.cjs|core\.js|chunk-\w+\.js)$/,
+      );
+    expect(ours).not.toContain('wire/dist/index.js');
+    expect(ours.length).toBeLessThanOrEqual(8);
+  }, 30_000);
+});
