@@ -40,10 +40,16 @@ function holdConnections(handle: unknown): () => void {
   };
 }
 
-// A warm spare is started with this flag (launcher.ts); the target must see
-// the same argv as in a spawned child.
-const spareIndex = process.argv.indexOf('--multiproc-spare', 2);
-if (spareIndex === 2) process.argv.splice(spareIndex, 1);
-(globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.spare')] = spareIndex === 2;
+// A warm spare is started with `--multiproc-spare=<JSON list of module URLs to
+// preload>` as argv[2] (launcher.ts); the target must see the same argv as in
+// a spawned child, so it is removed. The list, or null, tells bootstrap.js.
+const SPARE_FLAG = '--multiproc-spare=';
+const spareArg = process.argv[2];
+let spare: string[] | null = null;
+if (spareArg?.startsWith(SPARE_FLAG)) {
+  process.argv.splice(2, 1);
+  spare = JSON.parse(spareArg.slice(SPARE_FLAG.length)) as string[];
+}
+(globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.spare')] = spare;
 
 void import('./bootstrap.js');

@@ -78,8 +78,14 @@ if (payload === null && !process.connected) process.exit(0);
 // module imports, and the codec, which a task with args needs, so that a
 // start only imports the task module itself; then it tells the parent it is
 // ready to be taken. (A spawned child loads the codec only for args.)
-if ((globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.spare')] === true) {
-  Promise.all([import('./index.js'), loadWire()]).then(() => {
+// It also imports the modules named in `preload` (Python's forkserver preload);
+// one that fails is skipped: a start from it reports the error as usual.
+const preload = (globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.spare')] as
+  | string[]
+  | null;
+if (preload !== null) {
+  const preloads = preload.map((url) => import(url).catch(() => {}));
+  Promise.all([import('./index.js'), loadWire(), ...preloads]).then(() => {
     // A failed send means the parent is gone; 'disconnect' ends this spare.
     if (payload === null && process.connected) process.send?.({ type: SPARE_READY }, () => {});
   }, fail);

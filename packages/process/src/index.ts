@@ -5,6 +5,7 @@ export { currentProcess, type ParentInfo, type ProcessInfo, parentProcess } from
 export {
   getStartMethod,
   type StartMethod,
+  type StartMethodOptions,
   setStartMethod,
   sparesReady,
   stopSpares,

@@ -1,5 +1,6 @@
 import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { onSparesReady, replenish, setSpareTarget, takeSpare } from './spares.js';
 import { closeParentCopy, type OsHandle, type StartPayload, takeUnread } from './start-payload.js';
 import {
@@ -15,30 +16,59 @@ export { stopSpares } from './spares.js';
 export type StartMethod = 'spawn' | 'warm';
 
 const BOOTSTRAP = fileURLToPath(new URL('./bootstrap-entry.cjs', import.meta.url));
-/** argv[2] of a spare; see bootstrap-entry.cts. */
-const SPARE_ARG = '--multiproc-spare';
+/** argv[2] of a spare, followed by the JSON list of modules to preload; see bootstrap-entry.cts. */
+const SPARE_ARG = '--multiproc-spare=';
 const DEFAULT_STDIO: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
 
 let globalMethod: StartMethod = 'spawn';
 let methodSet = false;
+let preload: string[] = [];
+
+export interface StartMethodOptions {
+  /** Change a start method that was already set. @default false */
+  force?: boolean;
+  /** How many warm spares to keep ready ('warm' only). @default 2 */
+  spares?: number;
+  /**
+   * Modules every warm spare imports while it waits (Python's
+   * `set_forkserver_preload()`), so a start from one of them needs no import:
+   * file URLs or absolute paths, such as your task module's `import.meta.url`.
+   * Their top-level code runs before the spare knows which process it will
+   * become, and runs even in a spare that is never used. One that fails to
+   * import is skipped (a start from it reports the error). Applies to spares
+   * booted from then on. @default []
+   */
+  preload?: ReadonlyArray<string | URL>;
+}
 
 /** Python's set_start_method(): 'spawn' (default) or 'warm' (multiproc's forkserver). */
-export function setStartMethod(
-  method: StartMethod,
-  options: { force?: boolean; spares?: number } = {},
-): void {
+export function setStartMethod(method: StartMethod, options: StartMethodOptions = {}): void {
   checkMethod(method);
   if (methodSet && !options.force && method !== globalMethod) {
     throw new InvalidArgumentError('context has already been set');
   }
-  globalMethod = method;
-  methodSet = true;
   if (options.spares !== undefined) {
     if (!Number.isInteger(options.spares) || options.spares < 1)
       throw new InvalidArgumentError('spares must be an integer >= 1');
-    setSpareTarget(options.spares);
   }
+  const modules = options.preload === undefined ? preload : toModuleUrls(options.preload);
+  globalMethod = method;
+  methodSet = true;
+  preload = modules;
+  if (options.spares !== undefined) setSpareTarget(options.spares);
   if (method === 'warm') replenish(spawnSpare);
+}
+
+function toModuleUrls(list: ReadonlyArray<string | URL>): string[] {
+  if (!Array.isArray(list)) throw new InvalidArgumentError('preload must be an array of module URLs');
+  return list.map((entry) => {
+    if (entry instanceof URL && entry.protocol === 'file:') return entry.href;
+    if (typeof entry === 'string' && entry.startsWith('file:')) return new URL(entry).href;
+    if (typeof entry === 'string' && isAbsolute(entry)) return pathToFileURL(entry).href;
+    throw new InvalidArgumentError(
+      `preload entries must be file URLs or absolute paths (such as import.meta.url), got ${String(entry)}`,
+    );
+  });
 }
 
 /**
@@ -157,5 +187,5 @@ function spawnBootstrap(
 
 /** A spare is told so in its argv (the bootstrap removes it): it preloads more and says when it is ready. */
 function spawnSpare(): ChildProcess {
-  return spawnBootstrap(undefined, undefined, undefined, [SPARE_ARG]);
+  return spawnBootstrap(undefined, undefined, undefined, [`${SPARE_ARG}${JSON.stringify(preload)}`]);
 }

@@ -109,6 +109,43 @@ describe("the 'warm' start method", () => {
     setStartMethod('warm', { force: true, spares: 2 }); // boots them again for the tests after
   });
 
+  it('preload: spares import the modules while they wait, and a start from one does not import them again', async () => {
+    const log = join(tempDir(), 'imports.txt');
+    process.env.MP_PRELOAD_LOG = log;
+    try {
+      stopSpares();
+      const module = new URL('./fixtures/preloaded.mjs', import.meta.url);
+      setStartMethod('warm', { force: true, spares: 2, preload: [module] });
+      await sparesReady({ timeout: 20_000 });
+      const importers = () => readFileSync(log, 'utf8').trim().split('\n').map(Number);
+      const spares = importers();
+      expect(spares.length).toBeGreaterThanOrEqual(2);
+      const { writePid } = await import('./fixtures/preloaded.mjs');
+      const out = join(tempDir(), 'pid.txt');
+      const p = track(new Process({ target: writePid, args: [out] }));
+      await p.start();
+      await p.join();
+      expect(p.exitCode).toBe(0);
+      expect(Number(readFileSync(out, 'utf8'))).toBe(p.pid);
+      expect(spares).toContain(p.pid);
+      expect(importers().filter((pid) => pid === p.pid)).toHaveLength(1);
+    } finally {
+      delete process.env.MP_PRELOAD_LOG;
+      stopSpares();
+      setStartMethod('warm', { force: true, spares: 2, preload: [] });
+    }
+  });
+
+  it('preload takes file URLs and absolute paths only (ERR_INVALID_ARG, nothing changed)', () => {
+    expect(() => setStartMethod('warm', { preload: ['./tasks.mjs'] })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG' }),
+    );
+    expect(() => setStartMethod('warm', { preload: 'file:///x.mjs' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG' }),
+    );
+    expect(getStartMethod()).toBe('warm');
+  });
+
   it('a warm daemon is a daemon, and cannot have children', async () => {
     const file = join(tempDir(), 'info.json');
     const d = track(new Process({ target: writeInfo, args: [file], daemon: true }));
