@@ -22,7 +22,9 @@ if (system === 'fork') {
   const { Process, setStartMethod, sparesReady, stopSpares } = await import('@multiproc/process');
   const { noop } = await import('./noop-task.mjs');
   if (system === 'warm' || system === 'warm-prestarted') {
-    setStartMethod('warm', spares ? { spares } : {});
+    // The prestarted row also preloads the task module in every spare (Python's forkserver preload).
+    const preload = system === 'warm-prestarted' ? [new URL('./noop-task.mjs', import.meta.url)] : undefined;
+    setStartMethod('warm', spares ? { spares, preload } : {});
     if (system === 'warm-prestarted') {
       // Every spare booted and ready before timing: measures starts that each
       // find their spare idle (50 boots take seconds of CPU on 2 cores).

@@ -22,8 +22,8 @@ export default {
       }),
       nodeCase(
         {
-          ...f(`multiproc Process (warm, spares=${count} booted before timing)`, true),
-          note: 'timed once sparesReady() resolved',
+          ...f(`multiproc Process (warm, spares=${count} booted before timing, task module preloaded)`, true),
+          note: 'timed once sparesReady() resolved; spares preload the task module',
         },
         'process-start.mjs',
         { system: 'warm-prestarted', count, spares: count },
