@@ -35,7 +35,7 @@ export class ConsumerBuffer<T> {
   #credit = 1;
   /** At or below this many items left, prefetch (set when a batch arrives; -1: do not). */
   #refillAt = -1;
-  #arrivedAt = 0;
+  #arrivedAt = Number.NEGATIVE_INFINITY;
   #takes = 0;
   /** `#takes` when the last reply arrived. */
   #takesAtArrival = 0;

@@ -4,7 +4,7 @@ import { BatchList } from '../dist/batch-list.js';
 import { ConsumerBuffer } from '../dist/consumer-buffer.js';
 import { Fifo } from '../dist/fifo.js';
 
-describe('Fifo.shiftMany', () => {
+describe('Fifo', () => {
   it('takes from the front in order, interleaved with pushes, shifts and unshifts', () => {
     const f = new Fifo<number>();
     const model: number[] = [];
@@ -22,10 +22,18 @@ describe('Fifo.shiftMany', () => {
         f.unshiftAll(back);
         model.unshift(...back);
       }
+      if (round % 7 === 0 && model.length > 3) {
+        const victim = model[(round * 31) % model.length]!;
+        expect(f.remove((x) => x === victim)).toBe(true);
+        model.splice(model.indexOf(victim), 1);
+      }
       expect(f.length).toBe(model.length);
+      expect(f.peek()).toBe(model[0]);
       if (model.length > 0) expect(f.at(model.length - 1)).toBe(model.at(-1));
     }
+    expect([...f]).toEqual(model);
     expect(f.drain()).toEqual(model);
+    expect(f.shift()).toBeUndefined();
   });
 });
 
