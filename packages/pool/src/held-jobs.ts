@@ -33,7 +33,8 @@ export class HeldJobs {
   }
 
   remove(i: number): Job {
-    const [job] = this.list.splice(i, 1) as [Job];
+    // shift() for the usual case; no array destructuring (an iterator per call until optimized).
+    const job = (i === 0 ? this.list.shift() : this.list.splice(i, 1)[0]) as Job;
     if (i === 0) {
       this.#clearTimer();
       if (this.list.length > 0) this.#startHead();

@@ -3,6 +3,7 @@ import type { Job, JobHolder } from './job.js';
 
 /** The line is compacted once this many taken jobs sit at its front. */
 const COMPACT_AT = 4096;
+const RESOLVED = Promise.resolve();
 
 /**
  * Where submitted jobs wait for a worker slot: a FIFO line whose slots
@@ -24,8 +25,14 @@ export class JobQueue implements JobHolder {
   readonly #admission: Job[] = [];
   #line: Job[] = [];
   #head = 0;
-  /** Slot tasks given to p-queue and not yet ended. */
+  /** Slot tasks given to p-queue and not yet ended (parked ones included). */
   #slots = 0;
+  /**
+   * Slots whose line ran empty, waiting for the next job instead of ending: a lone `apply` then
+   * costs no p-queue task (its add and completion were a third of the parent's JavaScript per
+   * sequential call, and the most code for V8 to compile while warming up).
+   */
+  readonly #parked: Array<() => void> = [];
   #queued = 0;
   #roomWaiters: Array<() => void> = [];
 
@@ -41,7 +48,10 @@ export class JobQueue implements JobHolder {
   }
 
   set concurrency(n: number) {
-    this.#queue.concurrency = Math.max(1, n);
+    const concurrency = Math.max(1, n);
+    if (concurrency !== this.#queue.concurrency) this.#queue.concurrency = concurrency;
+    // Slots beyond the new concurrency end; busy ones do when their job leaves.
+    while (this.#slots > concurrency && this.#parked.length > 0) this.#parked.pop()!();
     this.#openSlots();
   }
 
@@ -94,7 +104,9 @@ export class JobQueue implements JobHolder {
     job.holder = this;
     this.#queued++;
     this.#line.push(job);
-    this.#openSlots();
+    const parked = this.#parked.pop();
+    if (parked !== undefined) parked();
+    else this.#openSlots();
   }
 
   /** Give p-queue a slot task for each job waiting, up to its concurrency. */
@@ -106,29 +118,39 @@ export class JobQueue implements JobHolder {
   }
 
   /**
-   * One slot: jobs from the line in order until it is empty or the slots shrank below it.
-   * Driven by release callbacks rather than a promise and an await per job; a job released
-   * at once (its arguments could not be sent) lets the loop go on without recursion.
+   * One slot: jobs from the line in order; parked while the line is empty, ended once the slots
+   * shrank below it. Driven by release callbacks rather than a promise and an await per job; a
+   * job released at once (its arguments could not be sent) lets the loop go on without recursion.
    */
   #slot(): Promise<void> {
     return new Promise<void>((end) => {
+      // One release callback per slot, not a closure per job: a slot holds one job at a time.
+      let starting = false;
+      let releasedEarly = false;
+      const release = (): void => {
+        if (starting) releasedEarly = true;
+        else if (this.#queued === 0 && this.#slots <= this.#queue.concurrency) this.#parked.push(run);
+        // After the rest of the results that came with this one: the freed slots are then filled
+        // together (one batch per worker) and a worker that ran dry is seen as such. A promise
+        // reaction, not queueMicrotask (an AsyncResource per call in Node).
+        else RESOLVED.then(run);
+      };
       const run = (): void => {
         for (;;) {
-          const job = this.#slots > this.#queue.concurrency ? undefined : this.#take();
-          if (job === undefined) {
+          if (this.#slots > this.#queue.concurrency) {
             this.#slots--;
             end();
             this.#openSlots();
             return;
           }
-          let starting = true;
-          let releasedEarly = false;
-          this.start(job, () => {
-            if (starting) releasedEarly = true;
-            // After the rest of the results that came with this one: the freed slots are then
-            // filled together (one batch per worker) and a worker that ran dry is seen as such.
-            else queueMicrotask(run);
-          });
+          const job = this.#take();
+          if (job === undefined) {
+            this.#parked.push(run);
+            return;
+          }
+          starting = true;
+          releasedEarly = false;
+          this.start(job, release);
           starting = false;
           if (!releasedEarly) return;
         }

@@ -81,9 +81,17 @@ export class Pool extends EventEmitter {
     return this.#scheduler.ready;
   }
 
-  /** Run `fn(...args)` in a worker and return its result (Python's `apply`). */
-  async apply<F extends TaskTarget>(fn: F, args?: Args<F>, options: TaskOptions = {}): Promise<Result<F>> {
-    return this.applyAsync(fn, args, options).get();
+  /**
+   * Run `fn(...args)` in a worker and return its result (Python's `apply`). The task's own
+   * promise, with no AsyncResult, callbacks or async wrapper around it: a sequential caller
+   * pays for one promise per call.
+   */
+  apply<F extends TaskTarget>(fn: F, args?: Args<F>, options: TaskOptions = {}): Promise<Result<F>> {
+    try {
+      return this.#submit(fn, args, options) as Promise<Result<F>>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Submit `fn(...args)`; returns at once with an AsyncResult (Python's `apply_async`). */
@@ -92,12 +100,15 @@ export class Pool extends EventEmitter {
     args?: Args<F>,
     options: ApplyAsyncOptions<Result<F>> = {},
   ): AsyncResult<Result<F>> {
+    return this.#result(this.#submit(fn, args, options) as Promise<Result<F>>, options);
+  }
+
+  #submit(fn: TaskTarget, args: unknown, options: TaskOptions): Promise<unknown> {
     this.#checkRunning();
     checkTarget(fn);
     const list = checkArgs(args);
     const timeout = checkTaskTimeout(options.timeout);
-    const promise = submitCall(this.#scheduler, fn, list, timeout, options.signal);
-    return this.#result(promise as Promise<Result<F>>, options);
+    return submitCall(this.#scheduler, fn, list, timeout, options.signal);
   }
 
   /** `fn(item)` for every item, in order; rejects with the first error and cancels the rest. */

@@ -148,10 +148,9 @@ export class Scheduler implements WorkerOwner {
   }
 
   readonly #onSettle = (job: Job): void => {
-    this.#stats.settled(job.ok, job.size, job.startedAt);
-    if (job.ok && job.startedAt >= 0 && this.window.observe(performance.now() - job.startedAt)) {
-      this.#maintain();
-    }
+    const ran = job.startedAt >= 0 ? performance.now() - job.startedAt : -1;
+    this.#stats.settled(job.ok, job.size, ran);
+    if (job.ok && ran >= 0 && this.window.observe(ran)) this.#maintain();
   };
 
   // --- workers ---------------------------------------------------------------------------------

@@ -60,10 +60,11 @@ export class StatsRecorder {
     this.waitTime.add(startedAt - submittedAt);
   }
 
-  settled(ok: boolean, size: number, startedAt: number): void {
+  /** `ranMs`: how long it ran, or -1 if it never started. */
+  settled(ok: boolean, size: number, ranMs: number): void {
     if (ok) this.completed += size;
     else this.failed++;
-    if (startedAt >= 0) this.runTime.add(performance.now() - startedAt);
+    if (ranMs >= 0) this.runTime.add(ranMs);
   }
 
   snapshot(workers: number, queued: number, running: number, prefetch: number): PoolStats {

@@ -133,9 +133,13 @@ class WorkerLoop {
         this.#fns.set(id, fn);
         break;
       }
-      case RUN:
-        this.#enqueue({ id: m[1], fnId: m[2], payload: m[3], chunk: false, star: true });
+      case RUN: {
+        // The usual case, run in this turn with no task object: a loaded function, nothing ahead.
+        const fn = this.#running || this.#stopping !== null ? undefined : this.#loaded.get(m[2]);
+        if (fn !== undefined) this.#runNow(m[1], fn, m[3]);
+        else this.#enqueue({ id: m[1], fnId: m[2], payload: m[3], chunk: false, star: true });
         break;
+      }
       case CHUNK:
         this.#enqueue({ id: m[1], fnId: m[2], payload: m[3], chunk: true, star: m[4] === true });
         break;
@@ -155,13 +159,6 @@ class WorkerLoop {
 
   #enqueue(t: LocalTask): void {
     if (this.#stopping !== null) return;
-    if (!this.#running && !t.chunk && t.error === undefined) {
-      const fn = this.#loaded.get(t.fnId);
-      if (fn !== undefined) {
-        this.#runNow(t, fn);
-        return;
-      }
-    }
     this.#queue.push(t);
     if (!this.#running) void this.#pump();
   }
@@ -170,22 +167,23 @@ class WorkerLoop {
    * A call whose function is loaded, with nothing ahead of it: run it now, in the same turn
    * as its message arrived (no promise hop for a plain function); only an async result waits.
    */
-  #runNow(t: LocalTask, fn: Fn): void {
+  #runNow(id: number, fn: Fn, args: unknown[]): void {
     let r: unknown;
     try {
-      r = fn(...t.payload);
+      r = fn(...args);
     } catch (error) {
-      this.#ran(t.id, [false, errorToInfo(error)]);
+      this.#ran(id, [false, errorToInfo(error)]);
       return;
     }
     if (!isThenable(r)) {
-      this.#ran(t.id, [true, r]);
+      this.completed++;
+      this.#replyValue(id, r);
       return;
     }
     this.#running = true;
     Promise.resolve(r).then(
-      (value) => this.#ranAsync(t.id, [true, value]),
-      (error) => this.#ranAsync(t.id, [false, errorToInfo(error)]),
+      (value) => this.#ranAsync(id, [true, value]),
+      (error) => this.#ranAsync(id, [false, errorToInfo(error)]),
     );
   }
 
@@ -233,10 +231,20 @@ class WorkerLoop {
   }
 
   #reply(id: number, outcome: Outcome): void {
+    if (outcome[0]) {
+      this.#replyValue(id, outcome[1]);
+      return;
+    }
     try {
-      this.#conn.send(
-        outcome[0] ? [RESULT, id, true, outcome[1]] : [RESULT, id, false, outcome[1], outcome[2]],
-      );
+      this.#conn.send([RESULT, id, false, outcome[1], outcome[2]]);
+    } catch (error) {
+      this.#send([RESULT, id, false, errorToInfo(error)]);
+    }
+  }
+
+  #replyValue(id: number, value: unknown): void {
+    try {
+      this.#conn.send([RESULT, id, true, value]);
     } catch (error) {
       // The result could not be encoded (Python's MaybeEncodingError): report that instead.
       this.#send([RESULT, id, false, errorToInfo(error)]);
