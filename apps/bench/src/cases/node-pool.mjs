@@ -42,7 +42,7 @@ const WARMUPS = 3;
 try {
   // Bring the workers up, then warm up as multiproc's case does (JIT): the value is the steady state.
   await Promise.all(Array.from({ length: workers * 2 }, (_, i) => run(i)));
-  const warm = mode === 'seq' ? Math.min(n, 500) : n;
+  const warm = n;
   const c0 = performance.now();
   await work(warm);
   const coldSeconds = (performance.now() - c0) / 1000;

@@ -32,7 +32,7 @@ if __name__ == "__main__":
 
     with ctx.Pool(p.get("workers", 2)) as pool:
         pool.map(inc, range(8))  # bring the workers up
-        warm = min(n, 500) if mode == "apply" else n
+        warm = n
         c0 = time.perf_counter()
         work(pool, warm)
         cold = time.perf_counter() - c0
