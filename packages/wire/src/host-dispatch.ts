@@ -95,6 +95,16 @@ function onCasts1(objects: Objects, peer: Peer, m: unknown[]): void {
   }
   const values = list as unknown[];
   const ctx = { peer };
+  if (object.handleCasts !== undefined) {
+    // The whole batch in one call (a queue's puts): no array, call and check per value.
+    try {
+      const result = object.handleCasts(op as string, values, ctx);
+      if (result instanceof Promise) result.catch((error) => castFailed(peer, objectId, error));
+    } catch (error) {
+      castFailed(peer, objectId, error);
+    }
+    return;
+  }
   for (let i = 0; i < values.length; i++) castTo(object, peer, objectId, op as string, [values[i]], ctx);
 }
 

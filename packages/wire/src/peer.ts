@@ -7,6 +7,12 @@ import type { PendingRequest } from './pending-request.js';
 export interface HostedObject {
   /** Serve one operation. The return value (or the promise's) is the reply; a throw becomes the remote error. */
   handle(op: string, args: unknown[], ctx: RequestContext): unknown;
+  /**
+   * Optional: a batch of one-argument casts of `op` from one peer, in order, in one call
+   * (what a proxy's casts in one tick arrive as). It must do what `handle(op, [value], ctx)`
+   * would do for each value; a throw or rejection is pushed to the peer as an `error` event.
+   */
+  handleCasts?(op: string, values: unknown[], ctx: RequestContext): unknown;
   /** A peer process's link ended: drop whatever it was waiting for. */
   peerGone?(peer: Peer): void;
 }

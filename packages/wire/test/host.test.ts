@@ -72,10 +72,25 @@ const object: HostedObject = {
   },
 };
 
+/** An object that takes a tick's one-argument casts in one call (what a queue does with puts). */
+const batches: unknown[][] = [];
+const batched: HostedObject = {
+  handle(op) {
+    if (op === 'seen') return { values: batches.flat(), calls: batches.length };
+    throw new Error(`unknown op ${op}`);
+  },
+  handleCasts(op, values) {
+    if (op === 'boom') throw new Error('batch refused');
+    batches.push(values);
+  },
+};
+let batchedId = 0;
+
 beforeAll(() => {
   // Children get the same key on argv, as a Process child inherits its parent's authkey.
   setAuthkey(KEY);
   id = Host.current().register(object);
+  batchedId = Host.current().register(batched);
 });
 
 describe('Host + HostLink across real processes', () => {
@@ -209,6 +224,25 @@ describe('Host + HostLink across real processes', () => {
     const deadline = Date.now() + 5000;
     while (notes.length < items.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(notes).toEqual(items);
+  });
+
+  it('one-argument casts of a tick reach handleCasts in one call, in order; a failure is one error event', async () => {
+    const items = Array.from({ length: 300 }, (_, i) => i);
+    const steps = await runPlan([
+      { do: 'request', id: batchedId, op: 'seen' },
+      { do: 'burst', id: batchedId, op: 'record', items },
+      { do: 'request', id: batchedId, op: 'seen' },
+      { do: 'castThenEvent', id: batchedId, op: 'boom', items: [1, 2, 3] },
+      { do: 'request', id: batchedId, op: 'seen' },
+    ]);
+    expect(steps[0]).toEqual({ ok: true, value: { values: [], calls: 0 } });
+    const seen = steps[2]!.value;
+    expect(seen.values).toEqual(items);
+    expect(seen.calls).toBeGreaterThanOrEqual(1);
+    expect(seen.calls).toBeLessThan(items.length);
+    expect(steps[3]).toEqual({ ok: true, value: { event: 'error', message: 'batch refused' } });
+    // The failed batch changed nothing, and the link still serves.
+    expect(steps[4]!.value.values).toEqual(items);
   });
 
   it('rejects pending requests with ConnectionClosedError when the host’s process is SIGKILLed', async () => {
