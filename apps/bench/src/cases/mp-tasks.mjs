@@ -20,39 +20,54 @@ export const pipeEcho = task(import.meta.url, async (conn, n) => {
 });
 
 /**
- * Queue producer: wait for go, put count items (ints, {i, s} or 64 KiB
- * Buffers), then one null per consumer (FIFO per producer puts them last).
+ * Queue producer, once per pass: wait for a go token, put count items (ints,
+ * {i, s} or 64 KiB Buffers), then one null per consumer (FIFO per producer
+ * puts them last).
  */
-export const produce = task(import.meta.url, async (q, ready, go, start, count, kind, consumers) => {
-  const item = kind === 'buf64k' ? Buffer.alloc(65536, 7) : null;
-  await ready.put(1);
-  await go.wait();
-  if (item) for (let i = 0; i < count; i++) await q.put(item);
-  else if (kind === 'obj') for (let i = start; i < start + count; i++) await q.put({ i, s: 'x' });
-  else for (let i = start; i < start + count; i++) await q.put(i);
-  for (let k = 0; k < consumers; k++) await q.put(null);
-});
+export const produce = task(
+  import.meta.url,
+  async (q, ready, go, start, count, kind, consumers, passes = 1) => {
+    const item = kind === 'buf64k' ? Buffer.alloc(65536, 7) : null;
+    await ready.put(1);
+    for (let pass = 0; pass < passes; pass++) {
+      await go.get();
+      if (item) for (let i = 0; i < count; i++) await q.put(item);
+      else if (kind === 'obj') for (let i = start; i < start + count; i++) await q.put({ i, s: 'x' });
+      else for (let i = start; i < start + count; i++) await q.put(i);
+      for (let k = 0; k < consumers; k++) await q.put(null);
+    }
+  },
+);
 
 /**
- * Queue consumer: get until `producers` nulls, report the count (and sum of
- * ints: nothing lost or duplicated). 1->N and N->1 only.
+ * Queue consumer, once per pass (after a go token, if given): get until
+ * `producers` nulls, report the count (and sum of ints: nothing lost or
+ * duplicated). 1->N and N->1 only.
  */
-export const consume = task(import.meta.url, async (q, ready, done, producers = 1) => {
+export const consume = task(import.meta.url, async (q, ready, done, producers = 1, passes = 1, go = null) => {
   await ready.put(1);
-  let got = 0;
-  let sum = 0;
-  let ends = 0;
-  for (;;) {
-    const v = await q.get();
-    if (v === null) {
-      if (++ends === producers) break;
-      continue;
+  for (let pass = 0; pass < passes; pass++) {
+    // Each pass waits for its go token: a consumer that went on at once could take another
+    // consumer's end marker of the pass before.
+    if (go !== null) await go.get();
+    let got = 0;
+    let sum = 0;
+    let ends = 0;
+    for (;;) {
+      const v = await q.get();
+      if (v === null) {
+        if (++ends === producers) break;
+        continue;
+      }
+      got++;
+      if (typeof v === 'number') sum += v;
+      else if (typeof v?.i === 'number') sum += v.i;
     }
-    got++;
-    if (typeof v === 'number') sum += v;
-    else if (typeof v?.i === 'number') sum += v.i;
+    // Hand back prefetched items (another consumer's end marker may be among them), as
+    // ending the process did when every pass had fresh processes; this handle never puts.
+    await q[Symbol.asyncDispose]();
+    await done.put([got, sum]);
   }
-  await done.put([got, sum]);
 });
 
 /** JoinableQueue consumer: get + taskDone forever (daemon). */

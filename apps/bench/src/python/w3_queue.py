@@ -31,38 +31,52 @@ def jconsume(q):
 if __name__ == "__main__":
     p = params()
     ctx = mp.get_context("fork")
-    n, kind = p["n"], p.get("kind", "int")
+    n, kind, warm_pass = p["n"], p.get("kind", "int"), p.get("warmPass", 0)
     procs = []
+
+    def queue_pass():
+        """One run of the scenario (fresh processes): (items, seconds)."""
+        q, done = ctx.Queue(), ctx.Queue()
+        producers, consumers = p["producers"], p["consumers"]
+        cs = [ctx.Process(target=consume, args=(q, done)) for _ in range(consumers)]
+        per = n // producers
+        ps = [ctx.Process(target=produce, args=(q, k * per, per, kind)) for k in range(producers)]
+        procs.extend(cs + ps)
+        for c in cs:
+            c.start()
+        t0 = time.perf_counter()
+        for pr in ps:
+            pr.start()
+        for pr in ps:
+            pr.join()
+        for _ in cs:
+            q.put(None)
+        total = sum(done.get() for _ in cs)
+        s = time.perf_counter() - t0
+        for c in cs:
+            c.join()
+        assert total == per * producers, (total, n)
+        return total, s
+
     try:
         if p["mode"] == "joinable":
             q = ctx.JoinableQueue()
             c = ctx.Process(target=jconsume, args=(q,), daemon=True)
             procs.append(c)
             c.start()
+            for _ in range(warm_pass):  # untimed, as the Node cases
+                for i in range(n):
+                    q.put(i)
+                q.join()
             t0 = time.perf_counter()
             for i in range(n):
                 q.put(i)
             q.join()
             report(n / (time.perf_counter() - t0))
         else:
-            q, done = ctx.Queue(), ctx.Queue()
-            producers, consumers = p["producers"], p["consumers"]
-            cs = [ctx.Process(target=consume, args=(q, done)) for _ in range(consumers)]
-            per = n // producers
-            ps = [ctx.Process(target=produce, args=(q, k * per, per, kind)) for k in range(producers)]
-            procs += cs + ps
-            for c in cs:
-                c.start()
-            t0 = time.perf_counter()
-            for pr in ps:
-                pr.start()
-            for pr in ps:
-                pr.join()
-            for _ in cs:
-                q.put(None)
-            total = sum(done.get() for _ in cs)
-            s = time.perf_counter() - t0
-            assert total == per * producers, (total, n)
+            for _ in range(warm_pass):  # untimed, as the Node cases
+                queue_pass()
+            total, s = queue_pass()
             report(total * 65536 / 1e6 / s if kind == "buf64k" else total / s)
     finally:
         for pr in procs:

@@ -14,7 +14,8 @@ if __name__ == "__main__":
     p = params()
     ctx = mp.get_context("fork")
     n, mode = p["n"], p["mode"]
-    warmups = 3  # as the Node cases (JIT there; here only caches and allocator)
+    # as the Node cases (JIT there; here only caches and allocator): 10 for the short map runs
+    warmups = 10 if mode == "map" else 3
 
     def work(pool, count):
         if mode == "map":

@@ -10,11 +10,14 @@ export default {
     const q = await packageExport('@multiproc/queue', 'Queue');
     const jq = await packageExport('@multiproc/joinable-queue', 'JoinableQueue');
     const py = 'Python mp.Queue (fork)';
+    // One untimed pass of the same work first on every row (steady state, as W2 and W4).
+    const warmPass = 1;
     // Producers and consumers are multiproc Processes; the case counts and sums what arrived.
     const mpQ = (w, params) =>
       q.ok
         ? nodeCase({ ...w, system: 'multiproc Queue', multiproc: true, compareTo: py }, 'queue.mjs', {
             mode: 'queue',
+            warmPass,
             ...params,
           })
         : { ...w, system: 'multiproc Queue', multiproc: true, skip: q.why };
@@ -40,6 +43,7 @@ export default {
               n,
               kind: 'int',
               batch: 1024,
+              warmPass,
             },
           ),
         );
@@ -49,6 +53,7 @@ export default {
           n,
           producers,
           consumers,
+          warmPass,
         }),
       );
     }
@@ -58,7 +63,7 @@ export default {
       nodeCase(
         { ...wo, system: 'ceiling: Node UDS + msgpackr frames, 1 Buffer/tick', note: 'batch 1024' },
         'uds.mjs',
-        { mode: 'oneway', n, kind: 'obj', batch: 1024 },
+        { mode: 'oneway', n, kind: 'obj', batch: 1024, warmPass },
       ),
     );
     const wb = { workload: `W3 Queue 1->1, ${nb} x 64 KiB`, unit: 'MB/s', better: 'higher' };
@@ -72,6 +77,7 @@ export default {
           n: nb,
           kind: 'buf64k',
           batch: 16,
+          warmPass,
         },
       ),
       pyCase(ctx, { ...wb, system: py }, 'w3_queue.py', {
@@ -80,6 +86,7 @@ export default {
         producers: 1,
         consumers: 1,
         kind: 'buf64k',
+        warmPass,
       }),
     );
     const wj = {
@@ -92,11 +99,13 @@ export default {
         ? nodeCase({ ...wj, system: 'multiproc JoinableQueue', multiproc: true }, 'queue.mjs', {
             mode: 'joinable',
             n: nj,
+            warmPass,
           })
         : { ...wj, system: 'multiproc JoinableQueue', multiproc: true, skip: jq.why },
       pyCase(ctx, { ...wj, system: 'Python mp.JoinableQueue (fork)' }, 'w3_queue.py', {
         mode: 'joinable',
         n: nj,
+        warmPass,
       }),
     );
     return rows;
