@@ -14,7 +14,7 @@ import { hookSignal } from './children.js';
 import { setSelf } from './identity.js';
 import { watchParent } from './parent-watch.js';
 import { restoreBuild } from './process-rebuild.js';
-import { SPARE_READY } from './spares.js';
+import { SPARE_INIT, SPARE_NAME, SPARE_READY } from './spares.js';
 import { restoreHandles, type StartPayload } from './start-payload.js';
 import { importOrThrow } from './target.js';
 import { loadWire, setAuthkey } from './wire-core.js';
@@ -48,12 +48,27 @@ process.on('disconnect', () => {
   if (payload === null) process.exit(0);
 });
 
+let initialized!: () => void;
+/** Resolves once a spare has its parent's authkey and parent info (SPARE_INIT). */
+const sparePrepared = new Promise<void>((resolve) => (initialized = resolve));
+
 function onMessage(
-  message: { type?: string; payload?: StartPayload; unread?: Uint8Array },
+  message: {
+    type?: string;
+    payload?: StartPayload;
+    unread?: Uint8Array;
+    authkey?: Uint8Array;
+    parentName?: string;
+    parentPid?: number;
+  },
   handle: net.Socket | undefined,
   release: () => void,
 ): void {
-  if (message?.type === 'handle' && handle) {
+  if (message?.type === SPARE_INIT && payload === null) {
+    setAuthkey(Buffer.from(message.authkey ?? []));
+    setSelf(SPARE_NAME, false, [], String(message.parentName), Number(message.parentPid));
+    initialized();
+  } else if (message?.type === 'handle' && handle) {
     // Bytes the parent had read before the hand-over come first.
     if (message.unread?.length) handle.unshift(Buffer.from(message.unread));
     handles.push(handle);
@@ -84,7 +99,11 @@ const preload = (globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bo
   | string[]
   | null;
 if (preload !== null) {
-  const preloads = preload.map((url) => import(url).catch(() => {}));
+  // After SPARE_INIT, so the modules' top-level code sees the parent's authkey and parent.
+  const preloads =
+    preload.length === 0
+      ? []
+      : [sparePrepared.then(() => Promise.all(preload.map((url) => import(url).catch(() => {}))))];
   Promise.all([import('./index.js'), loadWire(), ...preloads]).then(() => {
     // A failed send means the parent is gone; 'disconnect' ends this spare.
     if (payload === null && process.connected) process.send?.({ type: SPARE_READY }, () => {});

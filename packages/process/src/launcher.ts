@@ -1,9 +1,11 @@
 import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { onSparesReady, replenish, setSpareTarget, takeSpare } from './spares.js';
+import { currentName } from './identity.js';
+import { onSparesReady, replenish, SPARE_INIT, setSpareTarget, takeSpare } from './spares.js';
 import { closeParentCopy, type OsHandle, type StartPayload, takeUnread } from './start-payload.js';
 import {
+  getAuthkey,
   InvalidArgumentError,
   ProcessStateError,
   TimeoutError,
@@ -63,7 +65,8 @@ function toModuleUrls(list: ReadonlyArray<string | URL>): string[] {
   if (!Array.isArray(list)) throw new InvalidArgumentError('preload must be an array of module URLs');
   return list.map((entry) => {
     if (entry instanceof URL && entry.protocol === 'file:') return entry.href;
-    if (typeof entry === 'string' && entry.startsWith('file:')) return new URL(entry).href;
+    if (typeof entry === 'string' && entry.startsWith('file:') && URL.canParse(entry))
+      return new URL(entry).href;
     if (typeof entry === 'string' && isAbsolute(entry)) return pathToFileURL(entry).href;
     throw new InvalidArgumentError(
       `preload entries must be file URLs or absolute paths (such as import.meta.url), got ${String(entry)}`,
@@ -187,5 +190,13 @@ function spawnBootstrap(
 
 /** A spare is told so in its argv (the bootstrap removes it): it preloads more and says when it is ready. */
 function spawnSpare(): ChildProcess {
-  return spawnBootstrap(undefined, undefined, undefined, [`${SPARE_ARG}${JSON.stringify(preload)}`]);
+  const child = spawnBootstrap(undefined, undefined, undefined, [`${SPARE_ARG}${JSON.stringify(preload)}`]);
+  // Before it preloads anything, a spare learns the authkey and parent it will have, so a
+  // preloaded module's top-level code sees them as a started child's would. A failed send
+  // means the spare died; it is dropped from the pool then.
+  child.send(
+    { type: SPARE_INIT, authkey: getAuthkey(), parentName: currentName(), parentPid: process.pid },
+    () => {},
+  );
+  return child;
 }

@@ -15,6 +15,10 @@ interface Spare {
 
 /** What the bootstrap sends when it is a spare and fully loaded. */
 export const SPARE_READY = 'spare-ready';
+/** What the parent sends a spare first: the authkey and parent it will have (see launcher.ts). */
+export const SPARE_INIT = 'spare-init';
+/** A spare's name until it is started: never 'MainProcess', so a main-process check in a preloaded module says no. */
+export const SPARE_NAME = 'WarmSpare';
 
 const pool: Spare[] = [];
 let target = 2;

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getStartMethod, Process, setStartMethod, sparesReady, stopSpares } from '@multiproc/process';
+import {
+  currentProcess,
+  getStartMethod,
+  Process,
+  setStartMethod,
+  sparesReady,
+  stopSpares,
+} from '@multiproc/process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exitWith, sleepFor, throws, writeArgv, writeInfo } from './fixtures/tasks.mjs';
 import { childPids, cleanup, collect, isGone, own, runScript, tempDir, track, waitFor } from './helpers.js';
@@ -117,9 +124,19 @@ describe("the 'warm' start method", () => {
       const module = new URL('./fixtures/preloaded.mjs', import.meta.url);
       setStartMethod('warm', { force: true, spares: 2, preload: [module] });
       await sparesReady({ timeout: 20_000 });
-      const importers = () => readFileSync(log, 'utf8').trim().split('\n').map(Number);
+      const lines = () =>
+        readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' '));
+      const importers = () => lines().map(([pid]) => Number(pid));
       const spares = importers();
       expect(spares.length).toBeGreaterThanOrEqual(2);
+      // Top-level code in a spare sees its parent and the parent's authkey, and is not 'MainProcess'.
+      const key = currentProcess().authkey.toString('hex');
+      for (const [, name, ppid, authkey] of lines()) {
+        expect([name, Number(ppid), authkey]).toEqual(['WarmSpare', process.pid, key]);
+      }
       const { writePid } = await import('./fixtures/preloaded.mjs');
       const out = join(tempDir(), 'pid.txt');
       const p = track(new Process({ target: writePid, args: [out] }));
@@ -138,6 +155,9 @@ describe("the 'warm' start method", () => {
 
   it('preload takes file URLs and absolute paths only (ERR_INVALID_ARG, nothing changed)', () => {
     expect(() => setStartMethod('warm', { preload: ['./tasks.mjs'] })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG' }),
+    );
+    expect(() => setStartMethod('warm', { preload: ['file://a:99999/x.mjs'] })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG' }),
     );
     expect(() => setStartMethod('warm', { preload: 'file:///x.mjs' as never })).toThrow(

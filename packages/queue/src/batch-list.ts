@@ -34,7 +34,9 @@ export class BatchList<T> {
       current = this.#current = this.#next.shift() ?? NONE;
       this.#index = 0;
     }
-    const item = current[this.#index++] as T;
+    const item = current[this.#index] as T;
+    // The reply arrays are this list's own (freshly decoded): an item handed out is not kept alive.
+    (current as T[])[this.#index++] = undefined as T;
     if (--this.#length === 0) {
       // Do not keep a used-up reply (and the items in it) alive.
       this.#current = NONE;

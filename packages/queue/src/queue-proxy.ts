@@ -41,7 +41,7 @@ export class QueueProxy<T> {
   readonly #waiters = new Fifo<LocalWaiter<T>>();
   #live = 0;
   #fetch: AbortController | null = null;
-  #putsThisTick = 0;
+  #putsSinceFlush = 0;
 
   constructor(ref: HandleRef) {
     this.ref = ref;
@@ -80,8 +80,8 @@ export class QueueProxy<T> {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (++this.#putsThisTick < PUTS_PER_TICK) return this.link.drain();
-    this.#putsThisTick = 0;
+    if (++this.#putsSinceFlush < PUTS_PER_TICK) return this.link.drain();
+    this.#putsSinceFlush = 0;
     const drained = this.link.drain();
     return new Promise((resolve) => process.nextTick(resolve, drained));
   }

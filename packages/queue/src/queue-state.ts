@@ -134,7 +134,8 @@ export class QueueState<T> implements HostedObject {
       this.#peers.add(ctx.peer);
     }
     // The hot path, once per item: a remote put to an unbounded queue (a cast, which never waits).
-    if (op === 'put' && ctx.signal === undefined && !this.#closed) {
+    // `'signal' in ctx`: a request (its signal is made when read, so it is not read here).
+    if (op === 'put' && !('signal' in ctx) && !this.#closed) {
       this.producers.add(ctx.peer);
       this.#accept(args[0] as T);
       return true;

@@ -38,6 +38,16 @@ describe('Fifo', () => {
 });
 
 describe('BatchList', () => {
+  it('does not keep an item alive once it has been handed out', () => {
+    const b = new BatchList<object>();
+    const reply = [{ a: 1 }, { b: 2 }, { c: 3 }];
+    b.push(reply);
+    const first = b.shift();
+    expect(first).toEqual({ a: 1 });
+    expect(reply[0]).toBeUndefined();
+    expect(b.drain()).toEqual([{ b: 2 }, { c: 3 }]);
+  });
+
   it('reads batches in arrival order, one item at a time, and drains what is left', () => {
     const b = new BatchList<number>();
     b.push([1, 2, 3]);
