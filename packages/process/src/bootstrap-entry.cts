@@ -2,7 +2,8 @@ import net = require('node:net');
 
 /**
  * The child's entry point, in CommonJS so that it runs synchronously, before
- * the event loop first turns; bootstrap.js is ESM and loads asynchronously.
+ * the event loop first turns; the package's entry (index.js, which holds
+ * bootstrap.ts) is ESM and loads asynchronously.
  * Meanwhile two things would be lost without a listener already in place:
  * - the payload, if the parent dies right after start(): Node reads it and
  *   the channel's end during the load and drops it, so the child would never
@@ -10,7 +11,7 @@ import net = require('node:net');
  * - the first clients of a net.Server handed over: Node makes it listen, and
  *   accept, as soon as it arrives, and emits connections to no one.
  * So this listens for every message, holds such connections until the target
- * has been called, and passes the messages on to bootstrap.js.
+ * has been called, and passes the messages on to bootstrap.ts.
  */
 export type Delivery = (message: unknown, handle: unknown, release: () => void) => void;
 
@@ -52,4 +53,7 @@ if (spareArg?.startsWith(SPARE_FLAG)) {
 }
 (globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.spare')] = spare;
 
-void import('./bootstrap.js');
+// The package's entry holds the bootstrap (bootstrap.ts), registered, not run, on import.
+void import('./index.js').then(() => {
+  ((globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.run')] as () => void)();
+});

@@ -20,34 +20,18 @@ import { importOrThrow } from './target.js';
 import { loadWire, setAuthkey } from './wire-core.js';
 
 /**
- * Entry point of every child: wait for the start payload on the IPC channel,
+ * What every child runs (bootstrap-entry.cjs calls `runChild()` once this
+ * package's entry is loaded): wait for the start payload on the IPC channel,
  * become the named process, import the target's module and run it. A warm
- * spare is this same program started ahead of time, still waiting.
+ * spare is this same program started ahead of time, still waiting. It lives
+ * in the package's entry, not a file of its own: a spawned child loads one
+ * file of process instead of three (each ES module file costs ~0.7 ms).
  */
 const log = getLogger();
 let name = 'Process';
-
-// The parent decides what Ctrl-C means; children do not each print a traceback (bpo-8296).
-process.on('SIGINT', () => {});
-// terminate() is SIGTERM: remove this child's socket files, end its own children, then die of it.
-hookSignal('SIGTERM');
-
-process.on('uncaughtException', (error) => fail(error));
-process.on('unhandledRejection', (reason) => fail(reason));
-
 const handles: net.Socket[] = [];
 const releases: (() => void)[] = [];
 let payload: StartPayload | null = null;
-
-// Until the payload is here, the IPC channel is all this process waits for
-// (a warm spare can wait long), so it must hold the event loop; it is
-// unref'd at start, so the child ends when its target is done.
-process.channel?.ref();
-// A spare whose parent goes away has nothing to do.
-process.on('disconnect', () => {
-  if (payload === null) process.exit(0);
-});
-
 let initialized!: () => void;
 /** Resolves once a spare has its parent's authkey and parent info (SPARE_INIT). */
 const sparePrepared = new Promise<void>((resolve) => (initialized = resolve));
@@ -80,35 +64,57 @@ function onMessage(
   }
 }
 
-// Messages come through bootstrap-entry.cjs, which listened before this module loaded.
-(
-  (globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.messages')] as (
-    fn: Delivery,
-  ) => void
-)(onMessage as Delivery);
-// The parent went away before anything came: this process has nothing to do.
-if (payload === null && !process.connected) process.exit(0);
+function runChild(): void {
+  // The parent decides what Ctrl-C means; children do not each print a traceback (bpo-8296).
+  process.on('SIGINT', () => {});
+  // terminate() is SIGTERM: remove this child's socket files, end its own children, then die of it.
+  hookSignal('SIGTERM');
+  process.on('uncaughtException', (error) => fail(error));
+  process.on('unhandledRejection', (reason) => fail(reason));
 
-// A warm spare also loads the package's entry point, which nearly every task
-// module imports, and the codec, which a task with args needs, so that a
-// start only imports the task module itself; then it tells the parent it is
-// ready to be taken. (A spawned child loads the codec only for args.)
-// It also imports the modules named in `preload` (Python's forkserver preload);
-// one that fails is skipped: a start from it reports the error as usual.
-const preload = (globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.spare')] as
-  | string[]
-  | null;
-if (preload !== null) {
-  // After SPARE_INIT, so the modules' top-level code sees the parent's authkey and parent.
-  const preloads =
-    preload.length === 0
-      ? []
-      : [sparePrepared.then(() => Promise.all(preload.map((url) => import(url).catch(() => {}))))];
-  Promise.all([import('./index.js'), loadWire(), ...preloads]).then(() => {
-    // A failed send means the parent is gone; 'disconnect' ends this spare.
-    if (payload === null && process.connected) process.send?.({ type: SPARE_READY }, () => {});
-  }, fail);
+  // Until the payload is here, the IPC channel is all this process waits for
+  // (a warm spare can wait long), so it must hold the event loop; it is
+  // unref'd at start, so the child ends when its target is done.
+  process.channel?.ref();
+  // A spare whose parent goes away has nothing to do.
+  process.on('disconnect', () => {
+    if (payload === null) process.exit(0);
+  });
+
+  // Messages come through bootstrap-entry.cjs, which listened before this module loaded.
+  (
+    (globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.messages')] as (
+      fn: Delivery,
+    ) => void
+  )(onMessage as Delivery);
+  // The parent went away before anything came: this process has nothing to do.
+  if (payload === null && !process.connected) process.exit(0);
+
+  // A warm spare has this package loaded already; it also loads the codec,
+  // which a task with args needs, so that a start only imports the task
+  // module itself; then it tells the parent it is ready to be taken. (A
+  // spawned child loads the codec only for args.) It also imports the
+  // modules named in `preload` (Python's forkserver preload); one that fails
+  // is skipped: a start from it reports the error as usual.
+  const preload = (globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.spare')] as
+    | string[]
+    | null;
+  if (preload !== null) {
+    // After SPARE_INIT, so the modules' top-level code sees the parent's authkey and parent.
+    const preloads =
+      preload.length === 0
+        ? []
+        : [sparePrepared.then(() => Promise.all(preload.map((url) => import(url).catch(() => {}))))];
+    Promise.all([loadWire(), ...preloads]).then(() => {
+      // A failed send means the parent is gone; 'disconnect' ends this spare.
+      if (payload === null && process.connected) process.send?.({ type: SPARE_READY }, () => {});
+    }, fail);
+  }
 }
+
+// Only registered here: a parent loads this module too (it is part of the
+// package's entry) and must not run any of it.
+(globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.run')] = runChild;
 
 function maybeStart(): void {
   if (payload === null || handles.length < payload.handles) return;

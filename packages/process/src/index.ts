@@ -1,3 +1,6 @@
+// The child's bootstrap, registered for bootstrap-entry.cjs (it runs nothing on import).
+import './bootstrap.js';
+
 export { activeChildren } from './children.js';
 export { type Context, getContext } from './context.js';
 export { cpuCount } from './cpu.js';
