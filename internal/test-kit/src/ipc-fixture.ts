@@ -46,12 +46,12 @@ export function spawnIpcFixture(file: string, args: unknown[]): IpcChild {
       return new Promise<T>((resolve, reject) => {
         const waiter = (m: unknown) => {
           clearTimeout(timer);
-          child.off('exit', onExit);
+          child.off('close', onExit);
           resolve(m as T);
         };
         const fail = (message: string) => {
           waiters.splice(waiters.indexOf(waiter), 1);
-          child.off('exit', onExit);
+          child.off('close', onExit);
           reject(new Error(message));
         };
         const timer = setTimeout(() => fail(`no message from ${name} within ${timeout} ms`), timeout);
@@ -59,7 +59,9 @@ export function spawnIpcFixture(file: string, args: unknown[]): IpcChild {
           clearTimeout(timer);
           fail(`${name} exited (code ${code}, signal ${signal}) before sending a message`);
         };
-        child.once('exit', onExit);
+        // 'close', not 'exit': a message sent just before exiting can still be in the IPC
+        // channel when 'exit' is emitted; 'close' comes after the channel has been read to its end.
+        child.once('close', onExit);
         waiters.push(waiter);
       });
     },

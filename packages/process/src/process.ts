@@ -200,7 +200,7 @@ export class Process {
 
   async #payload(): Promise<{ payload: StartPayload; handles: OsHandle[] }> {
     const s = this[STATE];
-    const overridesRun = Object.getPrototypeOf(this).run !== Process.prototype.run;
+    const overridesRun = overridesRunMethod(this);
     let target: ResolvedTarget;
     let fields: Buffer | null = null;
     const modules = new Set<string>();
@@ -268,6 +268,14 @@ export class Process {
       isSelf: true,
     });
   }
+}
+
+/**
+ * Outside the class on purpose: a class body that names its own class makes the bundler
+ * rename it (`_Process`), and `new.target.name` gives children their default names.
+ */
+function overridesRunMethod(p: Process): boolean {
+  return Object.getPrototypeOf(p).run !== Process.prototype.run;
 }
 
 type InitialState = Pick<State, 'options' | 'name' | 'daemon' | 'identity' | 'started' | 'pid' | 'isSelf'>;

@@ -33,6 +33,7 @@ export class HostLink {
   static to(address: string): HostLink {
     let link = links.get(address);
     if (link === undefined || link.#failed !== null) {
+      // `this`, not the class's name: a self-reference would make the bundler rename the class.
       link = new HostLink(address);
       links.set(address, link);
     }

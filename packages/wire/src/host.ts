@@ -41,6 +41,7 @@ export class Host {
 
   /** This process's host, started on first call. */
   static current(): Host {
+    // `this`, not the class's name: a self-reference would make the bundler rename the class.
     current ??= new Host();
     return current;
   }
