@@ -33,8 +33,8 @@ export class HostLink {
   static to(address: string): HostLink {
     let link = links.get(address);
     if (link === undefined || link.#failed !== null) {
-      // `this`, not the class's name: a self-reference would make the bundler rename the class.
-      link = new HostLink(address);
+      // biome-ignore lint/complexity/noThisInStatic: naming the class in its own body makes the bundler rename it (_HostLink)
+      link = new this(address);
       links.set(address, link);
     }
     return link;

@@ -41,8 +41,8 @@ export class Host {
 
   /** This process's host, started on first call. */
   static current(): Host {
-    // `this`, not the class's name: a self-reference would make the bundler rename the class.
-    current ??= new Host();
+    // biome-ignore lint/complexity/noThisInStatic: naming the class in its own body makes the bundler rename it (_Host)
+    current ??= new this();
     return current;
   }
 
