@@ -49,7 +49,9 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
       return;
     }
     if (this.#taken <= 0) throw tooManyTaskDone();
-    this.proxy!.cast('taskDone', []);
+    // One argument, so the taskDones of a tick travel as one flat CASTS1 list, which the
+    // owner takes in one call (JoinableState.handleCasts), in order with everything else.
+    this.proxy!.cast('taskDone', [1]);
     this.#taken--;
   }
 
