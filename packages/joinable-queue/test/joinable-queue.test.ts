@@ -33,6 +33,22 @@ describe('JoinableQueue in its owner process', () => {
     );
   });
 
+  it("a batch of taskDone casts (one tick of a proxy's) is taken in one call, in order", async () => {
+    const { JoinableState } = await import('@multiproc/joinable-queue');
+    const state = new JoinableState<number>(0);
+    for (let i = 0; i < 3; i++) await state.put(i);
+    const ctx = { peer: {} as never };
+    state.handleCasts('taskDone', [1, 1], ctx);
+    expect(state.unfinished).toBe(1);
+    expect(await state.join({ timeout: 20 })).toBe(false);
+    state.handleCasts('taskDone', [1], ctx);
+    expect(state.unfinished).toBe(0);
+    expect(await state.join({ timeout: 1000 })).toBe(true);
+    expect(() => state.handleCasts('taskDone', [1], ctx)).toThrow(
+      expect.objectContaining({ code: 'ERR_TASK_DONE' }),
+    );
+  });
+
   it('is a Queue, revives as itself, and stops a join on abort', async () => {
     const q = new JoinableQueue<number>({ maxsize: 1 });
     expect(q).toBeInstanceOf(Queue);
