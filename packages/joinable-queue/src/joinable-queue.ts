@@ -50,7 +50,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
     if (this.#taken <= 0) throw tooManyTaskDone();
     // One argument, so the taskDones of a tick travel as one flat CASTS1 list, which the
-    // owner takes in one call (JoinableState.handleCasts), in order with everything else.
+    // owner takes in one call (JoinableState.castsHandler), in order with everything else.
     this.proxy!.cast('taskDone', [1]);
     this.#taken--;
   }

@@ -42,11 +42,13 @@ export class JoinableState<T> extends QueueState<T> {
   }
 
   /** A tick's taskDone casts from one proxy in one call (the proxy has checked each against its gets). */
-  override handleCasts(op: string, values: unknown[], ctx: RequestContext): unknown {
-    if (op !== 'taskDone') return super.handleCasts(op, values, ctx);
-    for (let i = 0; i < values.length; i++) this.taskDone();
-    return undefined;
+  override castsHandler(op: string): ((values: unknown[], ctx: RequestContext) => unknown) | undefined {
+    return op === 'taskDone' ? this.#doneAll : super.castsHandler(op);
   }
+
+  readonly #doneAll = (values: unknown[]): void => {
+    for (let i = 0; i < values.length; i++) this.taskDone();
+  };
 
   override handle(op: string, args: unknown[], ctx: RequestContext): unknown {
     if (op === 'taskDone') return this.taskDone();

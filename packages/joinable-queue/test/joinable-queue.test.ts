@@ -38,15 +38,15 @@ describe('JoinableQueue in its owner process', () => {
     const state = new JoinableState<number>(0);
     for (let i = 0; i < 3; i++) await state.put(i);
     const ctx = { peer: {} as never };
-    state.handleCasts('taskDone', [1, 1], ctx);
+    const taskDones = state.castsHandler('taskDone')!;
+    expect(state.castsHandler('join')).toBeUndefined();
+    taskDones([1, 1], ctx);
     expect(state.unfinished).toBe(1);
     expect(await state.join({ timeout: 20 })).toBe(false);
-    state.handleCasts('taskDone', [1], ctx);
+    taskDones([1], ctx);
     expect(state.unfinished).toBe(0);
     expect(await state.join({ timeout: 1000 })).toBe(true);
-    expect(() => state.handleCasts('taskDone', [1], ctx)).toThrow(
-      expect.objectContaining({ code: 'ERR_TASK_DONE' }),
-    );
+    expect(() => taskDones([1], ctx)).toThrow(expect.objectContaining({ code: 'ERR_TASK_DONE' }));
   });
 
   it('is a Queue, revives as itself, and stops a join on abort', async () => {

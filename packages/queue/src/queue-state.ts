@@ -1,5 +1,4 @@
 import {
-  errorToInfo,
   type HostedObject,
   type Peer,
   QueueClosedError,
@@ -143,37 +142,19 @@ export class QueueState<T> implements HostedObject {
     return serve(this, op, args, ctx);
   }
 
-  /**
-   * A batch of casts from one peer (wire's CASTS1): puts to an open queue are accepted in one
-   * pass; anything else goes through handle() one value at a time, so subclasses see it.
-   */
-  handleCasts(op: string, values: unknown[], ctx: RequestContext): unknown {
-    if (op !== 'put' || this.#closed) {
-      for (let i = 0; i < values.length; i++) this.#castOne(op, values[i], ctx);
-      return;
-    }
+  /** wire's batch of one peer's casts: remote puts to an open queue, accepted in one pass. */
+  castsHandler(op: string): ((values: unknown[], ctx: RequestContext) => unknown) | undefined {
+    return op === 'put' && !this.#closed ? this.#putAll : undefined;
+  }
+
+  readonly #putAll = (values: unknown[], ctx: RequestContext): void => {
     if (ctx.peer !== this.#lastPeer) {
       this.#lastPeer = ctx.peer;
       this.#peers.add(ctx.peer);
     }
     this.producers.add(ctx.peer);
     for (let i = 0; i < values.length; i++) this.#accept(values[i] as T);
-  }
-
-  /** One cast of a batch; its failure is reported as one cast's would be, and the rest go on. */
-  #castOne(op: string, value: unknown, ctx: RequestContext): void {
-    try {
-      const result = this.handle(op, [value], ctx);
-      if (result instanceof Promise) result.catch((error) => this.#castFailed(ctx.peer, error));
-    } catch (error) {
-      this.#castFailed(ctx.peer, error);
-    }
-  }
-
-  /** What the host does for a failed cast: an `error` event to that peer's proxies. */
-  #castFailed(peer: Peer, error: unknown): void {
-    peer.push(this.id ?? 0, 'error', errorToInfo(error));
-  }
+  };
 
   peerGone(peer: Peer): void {
     this.#peers.delete(peer);

@@ -53,7 +53,8 @@ export class FrameWriter {
     if (this.#closed) return;
     const length = end - start;
     if (owned && length >= LARGE_WRITE) {
-      this.#writeLarge(source.subarray(start, end));
+      // A large payload the caller gave up goes to the socket as it is, not copied into the batch.
+      this.writeParts([source.subarray(start, end)]);
       return;
     }
     const open = this.#openAt;
@@ -129,27 +130,6 @@ export class FrameWriter {
       }
     }
     this.flush();
-    socket.uncork();
-  }
-
-  /**
-   * A large payload the caller gave up is not copied into the batch: the
-   * batch so far (ending with this frame's header) and the payload go to the
-   * socket together, in order.
-   */
-  #writeLarge(payload: Buffer): void {
-    if (this.#position + HEADER_SIZE > this.#batch.length) this.#grow(HEADER_SIZE);
-    this.#openAt = -1;
-    this.#batch.writeUInt32BE(headerFor(FrameKind.Value, payload.length), this.#position);
-    this.#position += HEADER_SIZE;
-    const socket = this.#socket;
-    if (socket.destroyed) {
-      this.#position = 0;
-      return;
-    }
-    socket.cork();
-    this.flush();
-    socket.write(payload);
     socket.uncork();
   }
 

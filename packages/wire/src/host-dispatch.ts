@@ -95,10 +95,11 @@ function onCasts1(objects: Objects, peer: Peer, m: unknown[]): void {
   }
   const values = list as unknown[];
   const ctx = { peer };
-  if (object.handleCasts !== undefined) {
+  const batch = object.castsHandler?.(op as string);
+  if (batch !== undefined) {
     // The whole batch in one call (a queue's puts): no array, call and check per value.
     try {
-      const result = object.handleCasts(op as string, values, ctx);
+      const result = batch(values, ctx);
       if (result instanceof Promise) result.catch((error) => castFailed(peer, objectId, error));
     } catch (error) {
       castFailed(peer, objectId, error);

@@ -8,11 +8,12 @@ export interface HostedObject {
   /** Serve one operation. The return value (or the promise's) is the reply; a throw becomes the remote error. */
   handle(op: string, args: unknown[], ctx: RequestContext): unknown;
   /**
-   * Optional: a batch of one-argument casts of `op` from one peer, in order, in one call
-   * (what a proxy's casts in one tick arrive as). It must do what `handle(op, [value], ctx)`
-   * would do for each value; a throw or rejection is pushed to the peer as an `error` event.
+   * Optional: how to take a batch of one-argument casts of `op` from one peer in one call
+   * (what a proxy's casts of one tick arrive as), or `undefined` to have each go through
+   * `handle(op, [value], ctx)`. The handler must do what those calls would, in order; a throw
+   * or rejection is pushed to the peer as one `error` event.
    */
-  handleCasts?(op: string, values: unknown[], ctx: RequestContext): unknown;
+  castsHandler?(op: string): ((values: unknown[], ctx: RequestContext) => unknown) | undefined;
   /** A peer process's link ended: drop whatever it was waiting for. */
   peerGone?(peer: Peer): void;
 }

@@ -72,16 +72,22 @@ const object: HostedObject = {
   },
 };
 
-/** An object that takes a tick's one-argument casts in one call (what a queue does with puts). */
+/** An object that takes a tick's one-argument `record` casts in one call (as a queue its puts). */
 const batches: unknown[][] = [];
+const single: unknown[] = [];
 const batched: HostedObject = {
-  handle(op) {
-    if (op === 'seen') return { values: batches.flat(), calls: batches.length };
+  handle(op, args) {
+    if (op === 'seen') return { values: batches.flat(), calls: batches.length, single };
+    if (op === 'one') return void single.push(args[0]);
     throw new Error(`unknown op ${op}`);
   },
-  handleCasts(op, values) {
-    if (op === 'boom') throw new Error('batch refused');
-    batches.push(values);
+  castsHandler(op) {
+    if (op === 'record') return (values) => void batches.push(values);
+    if (op === 'boom')
+      return () => {
+        throw new Error('batch refused');
+      };
+    return undefined;
   },
 };
 let batchedId = 0;
@@ -226,23 +232,25 @@ describe('Host + HostLink across real processes', () => {
     expect(notes).toEqual(items);
   });
 
-  it('one-argument casts of a tick reach handleCasts in one call, in order; a failure is one error event', async () => {
+  it('one-argument casts of a tick reach a castsHandler in one call, in order; a failure is one error event', async () => {
     const items = Array.from({ length: 300 }, (_, i) => i);
     const steps = await runPlan([
       { do: 'request', id: batchedId, op: 'seen' },
       { do: 'burst', id: batchedId, op: 'record', items },
       { do: 'request', id: batchedId, op: 'seen' },
       { do: 'castThenEvent', id: batchedId, op: 'boom', items: [1, 2, 3] },
+      { do: 'burst', id: batchedId, op: 'one', items: [7, 8, 9] },
       { do: 'request', id: batchedId, op: 'seen' },
     ]);
-    expect(steps[0]).toEqual({ ok: true, value: { values: [], calls: 0 } });
+    expect(steps[0]).toEqual({ ok: true, value: { values: [], calls: 0, single: [] } });
     const seen = steps[2]!.value;
     expect(seen.values).toEqual(items);
     expect(seen.calls).toBeGreaterThanOrEqual(1);
     expect(seen.calls).toBeLessThan(items.length);
     expect(steps[3]).toEqual({ ok: true, value: { event: 'error', message: 'batch refused' } });
-    // The failed batch changed nothing, and the link still serves.
-    expect(steps[4]!.value.values).toEqual(items);
+    // The failed batch changed nothing, and the link still serves; an op the object does not
+    // batch goes through handle() one value at a time.
+    expect(steps[5]!.value).toMatchObject({ values: items, single: [7, 8, 9] });
   });
 
   it('rejects pending requests with ConnectionClosedError when the host’s process is SIGKILLed', async () => {
