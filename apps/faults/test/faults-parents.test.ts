@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BOUND_MS, isGone, own, reap, record, Script, socketDirsOf, waitFor, within } from './helpers.js';
+import { BOUND_MS, isGone, own, reap, record, script, socketDirsOf, waitFor, within } from './helpers.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -23,8 +23,10 @@ describe('a parent that dies', () => {
     const dir = mkdtempSync(join(tmpdir(), 'faults-parent-'));
     dirs.push(dir);
     const file = join(dir, 'orphan.jsonl');
-    const parent = new Script('parent-daemons.mjs', [file]);
-    const info = await parent.json<{ pid: number; daemons: number[]; orphan: number; dir: string }>();
+    const parent = script('parent-daemons.mjs', [file]);
+    const info = await parent.json<{ pid: number; daemons: number[]; orphan: number; dir: string }>(
+      BOUND_MS * 2,
+    );
     for (const pid of [...info.daemons, info.orphan]) own(pid);
     expect([...info.daemons, info.orphan].filter(isGone)).toEqual([]);
 
@@ -81,8 +83,8 @@ describe('a parent that dies', () => {
 
 /** Start parent-signals.mjs, send it `signal`, and wait for it and its children to be gone. */
 async function signalParent(signal: 'SIGTERM' | 'SIGINT') {
-  const parent = new Script('parent-signals.mjs');
-  const info = await parent.json<{ pid: number; children: number[]; dirs: string[] }>();
+  const parent = script('parent-signals.mjs');
+  const info = await parent.json<{ pid: number; children: number[]; dirs: string[] }>(BOUND_MS * 2);
   for (const pid of info.children) own(pid);
   expect(info.children.filter(isGone)).toEqual([]);
   expect(info.dirs.filter((d) => !existsSync(d))).toEqual([]);

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Process } from '@multiproc/process';
+import { Child } from '@multiproc/test-kit';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 /** Where each test appends what it proved; global-setup.ts turns it into results/reliability.md. */
@@ -203,58 +202,11 @@ export async function rejection(promise: Promise<unknown>): Promise<any> {
   throw new Error('expected a rejection');
 }
 
-/** A standalone node script (a parent of its own children), printing JSON lines on stdout. */
-export class Script {
-  readonly proc: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr = '';
-  readonly #lines: string[] = [];
-  #wake: (() => void) | null = null;
-  #done = false;
-
-  constructor(fixture: string, args: string[] = []) {
-    this.proc = spawn(process.execPath, [join(FIXTURES, fixture), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    own(this.proc.pid);
-    this.proc.stderr!.setEncoding('utf8').on('data', (s: string) => {
-      this.stderr += s;
-    });
-    createInterface({ input: this.proc.stdout! }).on('line', (line) => {
-      this.#lines.push(line);
-      this.#wake?.();
-    });
-    this.exited = new Promise((resolve) => {
-      this.proc.once('exit', (code, signal) => {
-        this.#done = true;
-        this.#wake?.();
-        resolve({ code, signal });
-      });
-    });
-  }
-
-  get pid(): number {
-    return this.proc.pid!;
-  }
-
-  /** The next JSON line the script prints. */
-  async json<T = any>(ms = BOUND_MS * 2): Promise<T> {
-    const deadline = Date.now() + ms;
-    while (this.#lines.length === 0) {
-      if (this.#done) throw new Error(`script exited without output; stderr:\n${this.stderr}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`script printed nothing within ${ms} ms; stderr:\n${this.stderr}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = null;
-    }
-    return JSON.parse(this.#lines.shift()!) as T;
-  }
+/** A standalone node script (a parent of its own children, no IPC channel), printing JSON lines on stdout. */
+export function script(fixture: string, args: string[] = []): Child {
+  const child = new Child(join(FIXTURES, fixture), args, { ipc: false });
+  own(child.pid);
+  return child;
 }
 
 /** One frame as PROTOCOL.md §1 lays it out: a 4-byte big-endian header (flags | length), then the payload. */

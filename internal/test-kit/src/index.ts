@@ -1,6 +1,6 @@
 // Test helpers shared by the packages' suites: real child processes running
 // fixtures against the built packages, reaped by pid after each test.
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,8 @@ export function trackPid(pid: number): void {
  * A real child process (`child_process.fork`) running a fixture against the
  * built packages. Its stdout lines are read one at a time; the IPC channel is
  * there for fixtures that use it, and stays unused (so unreferenced) otherwise.
+ * `{ ipc: false }` starts a plain `node` process instead (a program that must
+ * not be anyone's child process of the fork kind, such as a parent under test).
  */
 export class Child {
   readonly proc: ChildProcess;
@@ -53,8 +55,11 @@ export class Child {
   #done = false;
 
   /** `file`: the fixture's absolute path. */
-  constructor(file: string, args: string[]) {
-    this.proc = fork(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  constructor(file: string, args: string[], options: { ipc?: boolean } = {}) {
+    this.proc =
+      options.ipc === false
+        ? spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+        : fork(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     trackPid(this.proc.pid!);
     this.proc.stderr!.setEncoding('utf8').on('data', (s: string) => {
       this.stderr += s;
