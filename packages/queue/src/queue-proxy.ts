@@ -13,14 +13,6 @@ import { ConsumerBuffer } from './consumer-buffer.js';
 import { Fifo } from './fifo.js';
 import { SYNC_EVENT, SYNCED_OP } from './producer-sync.js';
 
-/**
- * Unbounded puts between two ends of a tick. A producer awaiting put() in a
- * loop never ends its tick (each await resolves at once), so the casts it
- * made would reach the socket only in large bursts; every this many puts,
- * one put resolves after the pending ticks have run, which writes them out.
- */
-const PUTS_PER_TICK = 1024;
-
 type LocalWaiter<T> = { live: boolean; resolve(v: T): void; reject(e: unknown): void };
 
 /**
@@ -41,7 +33,6 @@ export class QueueProxy<T> {
   readonly #waiters = new Fifo<LocalWaiter<T>>();
   #live = 0;
   #fetch: AbortController | null = null;
-  #putsSinceFlush = 0;
 
   constructor(ref: HandleRef) {
     this.ref = ref;
@@ -80,10 +71,8 @@ export class QueueProxy<T> {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (++this.#putsSinceFlush < PUTS_PER_TICK) return this.link.drain();
-    this.#putsSinceFlush = 0;
-    const drained = this.link.drain();
-    return new Promise((resolve) => process.nextTick(resolve, drained));
+    // A loop of puts that never ends its tick still writes out every batch of casts (CastBatcher).
+    return this.link.drain();
   }
 
   putNowait(item: T): Promise<void> {

@@ -3,8 +3,14 @@ import { flushed, holdUntilFlushed } from './exit-flush.js';
 import { CAST, CASTS, CASTS1 } from './messages.js';
 import type { EncodedPart } from './pre-encoded.js';
 
-/** At most this many casts in one CASTS/CASTS1 message (bounds the batch a tight loop builds). */
-const MAX_CASTS = 4096;
+/**
+ * At most this many casts in one CASTS/CASTS1 message. A loop that casts
+ * without ending its tick (`for (...) await q.put(x)` resolves each put at
+ * once) reaches this bound, and the batch then goes to the socket at once:
+ * the peer starts on it while the loop goes on, instead of getting the
+ * whole loop's casts in one burst at its end.
+ */
+const MAX_CASTS = 1024;
 
 /** An encoded batch is sent once its parts reach this many bytes. */
 const MAX_ENCODED_BYTES = 1024 * 1024;
@@ -18,6 +24,8 @@ export interface CastSink {
   send(message: unknown[]): void;
   encodePart(value: unknown, beforeReset: () => void): EncodedPart;
   sendParts(parts: Buffer[], modules: Set<string> | null): void;
+  /** Hands what was sent this tick to the socket now, not at the end of the tick. */
+  writeOut(): void;
 }
 
 /**
@@ -74,7 +82,10 @@ export class CastBatcher {
     }
     batch.list.push(item);
     if (kind === 'encoded') batch.bytes += (item as Buffer).length;
-    if (batch.list.length >= MAX_CASTS || batch.bytes >= MAX_ENCODED_BYTES) this.flush();
+    if (batch.list.length >= MAX_CASTS || batch.bytes >= MAX_ENCODED_BYTES) {
+      this.flush();
+      this.#sink.writeOut();
+    }
   }
 
   /** Sends what is held back (throws what the send throws). */

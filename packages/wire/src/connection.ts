@@ -121,6 +121,11 @@ export class Connection {
     this.#writer.writeParts(parts);
   }
 
+  /** @internal Hands this tick's batched frames to the socket now (a long synchronous run of sends). */
+  writeOut(): void {
+    this.#writer.flush();
+  }
+
   /** Send raw bytes as one message, as Python's `send_bytes(buf, offset, size)`. */
   sendBytes(buf: Uint8Array, offset = 0, size?: number): void {
     this.#checkWrite();

@@ -102,6 +102,9 @@ export class HostLink {
     sendParts: (parts, modules) => {
       if (this.#failed === null && this.#conn !== null) this.#conn.sendParts(parts, modules);
     },
+    writeOut: () => {
+      if (this.#failed === null && this.#conn !== null) this.#conn.writeOut();
+    },
   });
 
   /** Receive pushes for `objectId`; returns the unsubscriber. */

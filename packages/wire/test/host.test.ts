@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import {
   ConnectionClosedError,
   Host,
@@ -83,6 +84,7 @@ const batched: HostedObject = {
   },
   castsHandler(op) {
     if (op === 'record') return (values) => void batches.push(values);
+    if (op === 'mark') return (values) => writeFileSync(marker, String(values.length));
     if (op === 'boom')
       return () => {
         throw new Error('batch refused');
@@ -91,6 +93,8 @@ const batched: HostedObject = {
   },
 };
 let batchedId = 0;
+const marker = join(tmpdir(), `multiproc-casts-marker-${process.pid}`);
+afterAll(() => rmSync(marker, { force: true }));
 
 beforeAll(() => {
   // Children get the same key on argv, as a Process child inherits its parent's authkey.
@@ -251,6 +255,18 @@ describe('Host + HostLink across real processes', () => {
     // The failed batch changed nothing, and the link still serves; an op the object does not
     // batch goes through handle() one value at a time.
     expect(steps[5]!.value).toMatchObject({ values: items, single: [7, 8, 9] });
+  });
+
+  it('a run of casts that never ends its tick is written out in batches as it goes', async () => {
+    rmSync(marker, { force: true });
+    const steps = await runPlan([
+      { do: 'request', id: batchedId, op: 'seen' },
+      { do: 'castsThenWaitInTick', id: batchedId, op: 'mark', count: 3000, marker },
+    ]);
+    // The owner got a first batch (at most 1024 casts) while the sender's tick was still running.
+    const first = Number(steps[1]!.value);
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(1024);
   });
 
   it('rejects pending requests with ConnectionClosedError when the host’s process is SIGKILLed', async () => {
