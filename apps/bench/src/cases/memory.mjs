@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { params, report } from './_report.mjs';
 
-const { system, n } = params();
+const { system, n, maxsize = 0 } = params();
 const file = join(tmpdir(), `multiproc-bench-hwm-${process.pid}`);
 if (system === 'fork') {
   const child = fork(fileURLToPath(new URL('./hwm.mjs', import.meta.url)), [file], { stdio: 'ignore' });
@@ -28,7 +28,7 @@ if (system === 'fork') {
   const { Process } = await import('@multiproc/process');
   const { Queue } = await import('@multiproc/queue');
   const { consume } = await import('./mp-tasks.mjs');
-  const q = new Queue();
+  const q = new Queue({ maxsize });
   const ready = new Queue();
   const done = new Queue();
   const p = new Process({ target: consume, args: [q, ready, done] });

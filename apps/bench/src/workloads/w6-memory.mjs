@@ -23,7 +23,24 @@ export default {
       const wq = { workload: `W6 parent peak RSS, Queue ${n} ints to a child`, unit: 'MB', better: 'lower' };
       const wp = { workload: `W6 parent peak RSS, Pool(2) imap ${n} tasks`, unit: 'MB', better: 'lower' };
       rows.push(
-        mp(wq, q, 'multiproc Queue', { system: 'queue', n }),
+        // Bounded memory is what maxsize promises: the producer waits while the queue is full.
+        mp(
+          { ...wq, note: 'bounded: a put waits while 1024 items are queued' },
+          q,
+          'multiproc Queue({ maxsize: 1024 })',
+          {
+            system: 'queue',
+            n,
+            maxsize: 1024,
+          },
+        ),
+        // An unbounded queue holds what its consumer has not taken yet, by design (as Python's).
+        mp(
+          { ...wq, note: 'unbounded: holds the backlog of a producer faster than its consumer' },
+          q,
+          'multiproc Queue()',
+          { system: 'queue', n },
+        ),
         mp(wp, p, 'multiproc Pool(2)', { system: 'pool', n }),
       );
     }
