@@ -1,38 +1,22 @@
-import net from 'node:net';
-import { addExtension, Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE, Unpackr } from 'msgpackr';
-import { errorToInfo } from './error-codec.js';
-import { EncodeError, type RemoteErrorInfo } from './errors.js';
+import { addExtension, type Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE, type Unpackr } from 'msgpackr';
+import {
+  asEncodeError,
+  errorExtension,
+  HANDLE_EXT,
+  makePackr,
+  makeUnpackr,
+  socketExtensions,
+} from './codec-config.js';
+import { EncodeError } from './errors.js';
 import { type HandleRef, reviverFor, toHandle } from './handle-registry.js';
 import { SharedObject } from './shared-object.js';
 import { packSmallInt, smallIntScratch } from './small-ints.js';
 
-/**
- * The one msgpackr configuration every package shares. Structured clone keeps
- * cycles and shared references; records shrink repeated object shapes, and in
- * sequential mode a record's definition travels inline the first time it is
- * used on a connection, so each Connection owns one Packr/Unpackr pair.
+/*
+ * The codec: `Encoder`/`Decoder` (one direction of a connection's record state), the stateless
+ * `encodeValue`/`decodeValue`, and the handle extension, which shares per-encode and per-decode
+ * state with them. The msgpackr options and the other extensions are in codec-config.ts.
  */
-const BASE_OPTIONS = {
-  structuredClone: true,
-  moreTypes: true,
-  useBigIntExtension: true,
-  int64AsType: 'bigint',
-  // Objects travel as records, so msgpack maps are free to mean Map.
-  mapsAsObjects: false,
-  useRecords: true,
-  writeFunction: rejectFunction,
-} as const;
-
-const HANDLE_EXT = 0x01;
-const ERROR_EXT = 0x02;
-const REJECT_EXT = 0x03;
-
-function rejectFunction(fn: unknown): never {
-  const name = typeof fn === 'function' && fn.name ? ` '${fn.name}'` : '';
-  throw new EncodeError(
-    `cannot send function${name} to another process: pass a task() reference or plain data instead`,
-  );
-}
 
 /** Module URLs of handle kinds written during the current encode: the receiver imports them first. */
 let modulesSeen: Set<string> | null = null;
@@ -81,55 +65,8 @@ let revivalFailure: EncodeError | null = null;
  */
 export type RevivalError = EncodeError & { readonly partial: unknown };
 
-addExtension({
-  Class: Error,
-  type: ERROR_EXT,
-  write(error: Error) {
-    return errorToInfo(error);
-  },
-  read(info: RemoteErrorInfo) {
-    return infoToPlainError(info);
-  },
-} as any);
-
-// Sockets and servers only cross as OS handles (Process arguments), never inside data.
-for (const Class of [net.Socket, net.Server]) {
-  addExtension({
-    Class,
-    type: REJECT_EXT,
-    write(value: unknown) {
-      const what = value instanceof net.Server ? 'net.Server' : 'net.Socket';
-      throw new EncodeError(
-        `cannot encode a ${what}: sockets and servers can only be passed as Process arguments, where they are handed over as OS handles`,
-      );
-    },
-    read() {
-      return undefined;
-    },
-  } as any);
-}
-
-function infoToPlainError(info: RemoteErrorInfo): Error {
-  const error = new Error(
-    info.message,
-    info.cause !== undefined ? { cause: rebuildCause(info.cause) } : undefined,
-  );
-  error.name = info.name;
-  if (info.stack !== undefined) error.stack = info.stack;
-  for (const [key, value] of Object.entries(info)) {
-    if (key !== 'name' && key !== 'message' && key !== 'stack' && key !== 'cause') {
-      (error as unknown as Record<string, unknown>)[key] = value;
-    }
-  }
-  return error;
-}
-
-function rebuildCause(cause: unknown): unknown {
-  if (cause && typeof cause === 'object' && 'message' in cause && 'name' in cause) {
-    return infoToPlainError(cause as RemoteErrorInfo);
-  }
-  return cause;
-}
+addExtension(errorExtension);
+for (const extension of socketExtensions) addExtension(extension);
 
 export interface EncodeResult {
   bytes: Buffer;
@@ -291,21 +228,6 @@ export class Decoder {
   reset(): void {
     this.#unpackr = makeUnpackr(this.#records);
   }
-}
-
-function makePackr(records: boolean): Packr {
-  return new Packr({ ...BASE_OPTIONS, sequential: records } as any);
-}
-
-function makeUnpackr(records: boolean): Unpackr {
-  return new Unpackr({ ...BASE_OPTIONS, sequential: records } as any);
-}
-
-function asEncodeError(error: unknown): EncodeError {
-  if (error instanceof EncodeError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const hint = /Unknown type: symbol/.test(message) ? 'cannot send a symbol to another process' : message;
-  return new EncodeError(`value cannot be sent to another process: ${hint}`, { cause: error });
 }
 
 const stateless = new Encoder(false);
