@@ -9,7 +9,7 @@
 // Why: a spawned child imports a package's entry before its target runs. Node's ESM loader
 // costs about 1 ms per module file (resolve, read, compile, link); one file per entry cut
 // ~15 ms from every spawned start (docs/performance.md). A `.cts` entry stays CommonJS.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { build } from 'esbuild';
 
@@ -57,6 +57,38 @@ if (cjs.length > 0) {
       outExtension: { '.js': '.cjs' },
     }),
   );
+}
+
+// An entry that only re-exports a chunk (wire's `core`, whose whole code the full entry
+// shares) would cost a child two module files where one does: the chunk becomes that entry.
+const esmOutputs = results[0].metafile.outputs;
+for (const [entry, out] of Object.entries(esmOutputs)) {
+  if (
+    !out.entryPoint ||
+    out.imports.length !== 1 ||
+    Object.values(out.inputs).some((i) => i.bytesInOutput > 0)
+  )
+    continue;
+  const chunk = out.imports[0].path;
+  const chunkOut = esmOutputs[chunk];
+  if (!chunkOut || chunkOut.entryPoint || !sameNames(out.exports, chunkOut.exports)) continue;
+  const from = basename(chunk);
+  const to = basename(entry);
+  for (const file of Object.keys(esmOutputs).filter((f) => f.endsWith('.js') && f !== chunk && f !== entry)) {
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll(`"./${from}"`, `"./${to}"`));
+  }
+  const code = readFileSync(chunk, 'utf8').replace(
+    `//# sourceMappingURL=${from}.map`,
+    `//# sourceMappingURL=${to}.map`,
+  );
+  writeFileSync(entry, code);
+  renameSync(`${chunk}.map`, `${entry}.map`);
+  rmSync(chunk);
+  delete esmOutputs[chunk];
+}
+
+function sameNames(a, b) {
+  return a.length === b.length && a.every((name) => b.includes(name));
 }
 
 // Per-module files from an earlier build (or an older layout) would be loaded by nobody
