@@ -23,7 +23,7 @@ const RESOLVED = Promise.resolve();
 export class JobQueue implements JobHolder {
   readonly #queue: PQueue;
   readonly #admission: Job[] = [];
-  #line: Job[] = [];
+  #line: Array<Job | undefined> = [];
   #head = 0;
   /** Slot tasks given to p-queue and not yet ended (parked ones included). */
   #slots = 0;
@@ -162,7 +162,11 @@ export class JobQueue implements JobHolder {
   /** The next job that is still waiting (withdrawn ones are skipped), counted out of the line. */
   #take(): Job | undefined {
     while (this.#head < this.#line.length) {
-      const job = this.#line[this.#head++]!;
+      const job = this.#line[this.#head]!;
+      // Cleared, not left for the compaction: a steady stream keeps the line from running empty, and
+      // up to COMPACT_AT finished jobs (their items and results) would stay reachable from it. The
+      // young ones then survive every scavenge, get promoted and grow V8's young generation.
+      this.#line[this.#head++] = undefined;
       if (this.#head >= COMPACT_AT && this.#head * 2 >= this.#line.length) {
         this.#line = this.#line.slice(this.#head);
         this.#head = 0;

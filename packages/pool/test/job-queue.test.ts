@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Job } from '../src/job.js';
 import { JobQueue } from '../src/job-queue.js';
@@ -22,13 +24,19 @@ function harness(concurrency: number) {
     () => {},
   );
   let nextId = 1;
-  const add = () => {
-    const job = new Job(nextId++, { module: 'm', name: 'f' }, 1, [], false, false, Infinity, () => {});
+  const add = (payload: unknown[] = []) => {
+    const job = new Job(nextId++, { module: 'm', name: 'f' }, 1, payload, false, false, Infinity, () => {});
     queue.add(job);
     return job.id;
   };
   const release = (id: number) => releases.get(id)!();
   return { queue, started, state, add, release };
+}
+
+/** V8's gc(), without --expose-gc on the command line. */
+function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 /** Slots move on in promise reactions: let them run. */
@@ -75,5 +83,24 @@ describe('JobQueue slots', () => {
     }
     expect(h.started.slice(-3)).toEqual(more);
     expect(h.state.held).toBe(0);
+  }, 10_000);
+
+  it('a job taken from the line is let go at once, though a steady stream never empties the line', async () => {
+    const gc = exposedGc();
+    const h = harness(1);
+    let item!: WeakRef<object>;
+    const a = (() => {
+      const value = {};
+      item = new WeakRef(value);
+      return h.add([value]);
+    })();
+    await settle();
+    h.release(a);
+    const b = h.add(); // enters the line behind the job just taken
+    await settle();
+    expect(h.started).toEqual([a, b]);
+    gc();
+    // It used to stay in the line until 4096 jobs had gone through: promoted, with its items and result.
+    expect(item.deref()).toBeUndefined();
   }, 10_000);
 });
