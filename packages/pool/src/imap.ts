@@ -1,5 +1,6 @@
 import { abortError, MultiprocError } from '@multiproc/wire';
 import { type AnyIterable, ChunkReader } from './chunking.js';
+import { FlatIterator } from './flat-iterator.js';
 import type { Job } from './job.js';
 import type { Scheduler } from './scheduler.js';
 import { resolveRef, type TaskTarget } from './target-ref.js';
@@ -17,7 +18,7 @@ export function imapIterator(
 ): AsyncGenerator<unknown> {
   const ref = resolveRef(fn);
   ref.catch(() => {});
-  return (async function* () {
+  const chunks = (async function* (): AsyncGenerator<unknown[], undefined, undefined> {
     const release = scheduler.reserve();
     try {
       const resolved = await ref;
@@ -32,11 +33,12 @@ export function imapIterator(
         },
         room: () => new Promise<void>((resolve) => scheduler.onRoom(resolve)),
       };
-      yield* options.ordered ? imapOrdered(ctx) : imapUnordered(ctx);
+      return yield* options.ordered ? imapOrdered(ctx) : imapUnordered(ctx);
     } finally {
       release();
     }
   })();
+  return new FlatIterator(chunks);
 }
 
 /** What an imap iteration needs from the pool. */
@@ -102,8 +104,8 @@ function cancelAll(jobs: Iterable<Job>, signal: AbortSignal | undefined): void {
   for (const job of jobs) job.cancel(aborted ? abortError(signal) : abandoned(), aborted);
 }
 
-/** Results in input order; a failing item's chunk yields the results before it, then throws. */
-export async function* imapOrdered(ctx: ImapContext): AsyncGenerator<unknown, void, undefined> {
+/** Chunks of results in input order; a failing item's chunk yields the results before it, then throws. */
+export async function* imapOrdered(ctx: ImapContext): AsyncGenerator<unknown[], undefined, undefined> {
   const jobs: Job[] = [];
   let inputError: { error: unknown } | null = null;
   try {
@@ -114,22 +116,23 @@ export async function* imapOrdered(ctx: ImapContext): AsyncGenerator<unknown, vo
       try {
         values = (await raced(job.promise, ctx.signal)) as unknown[];
       } catch (error) {
-        if (job.settled && !job.ok && job.partial !== undefined && !ctx.signal?.aborted) yield* job.partial;
+        if (job.settled && !job.ok && job.partial !== undefined && !ctx.signal?.aborted) yield job.partial;
         throw error;
       }
       jobs.shift();
-      yield* values;
+      yield values;
       inputError ??= await fill(ctx, jobs.length, (j) => jobs.push(j));
     }
     if (inputError !== null) throw inputError.error;
+    return undefined;
   } finally {
     cancelAll(jobs, ctx.signal);
     await ctx.reader.close();
   }
 }
 
-/** Results as they complete; each result once. */
-export async function* imapUnordered(ctx: ImapContext): AsyncGenerator<unknown, void, undefined> {
+/** Chunks of results as they complete; each result once. */
+export async function* imapUnordered(ctx: ImapContext): AsyncGenerator<unknown[], undefined, undefined> {
   const active = new Set<Job>();
   const finished: Job[] = [];
   let wake: (() => void) | null = null;
@@ -156,12 +159,13 @@ export async function* imapUnordered(ctx: ImapContext): AsyncGenerator<unknown, 
       try {
         values = (await job.promise) as unknown[];
       } catch (error) {
-        if (job.partial !== undefined) yield* job.partial;
+        if (job.partial !== undefined) yield job.partial;
         throw error;
       }
-      yield* values;
+      yield values;
     }
     if (inputError !== null) throw inputError.error;
+    return undefined;
   } finally {
     cancelAll(active, ctx.signal);
     await ctx.reader.close();
