@@ -11,6 +11,7 @@ import {
   checkArgs,
   checkBuffersize,
   checkTaskTimeout,
+  defaultBuffersize,
   type ImapOptions,
   type MapAsyncOptions,
   type MapOptions,
@@ -233,9 +234,13 @@ export class Pool extends EventEmitter {
     this.#checkRunning();
     checkTarget(fn);
     if (!isIterable(items)) throw new InvalidArgumentError('items must be an iterable or async iterable');
+    const chunksize = checkChunksize(options.chunksize) ?? 1;
     return imapIterator(this.#scheduler, fn, items, {
-      chunksize: checkChunksize(options.chunksize) ?? 1,
-      buffersize: checkBuffersize(options.buffersize, 2 * this.processes * this.#scheduler.window.max),
+      chunksize,
+      buffersize: checkBuffersize(
+        options.buffersize,
+        defaultBuffersize(this.processes, chunksize, this.#scheduler.window.max),
+      ),
       signal: options.signal,
       ordered,
     });
