@@ -32,6 +32,8 @@ let name = 'Process';
 const handles: net.Socket[] = [];
 const releases: (() => void)[] = [];
 let payload: StartPayload | null = null;
+/** A warm spare's `preload` modules by URL. */
+const preloaded = new Map<string, Record<string, unknown>>();
 let initialized!: () => void;
 /** Resolves once a spare has its parent's authkey and parent info (SPARE_INIT). */
 const sparePrepared = new Promise<void>((resolve) => (initialized = resolve));
@@ -104,7 +106,18 @@ function runChild(): void {
     const preloads =
       preload.length === 0
         ? []
-        : [sparePrepared.then(() => Promise.all(preload.map((url) => import(url).catch(() => {}))))];
+        : [
+            sparePrepared.then(() =>
+              Promise.all(
+                preload.map((url) =>
+                  import(url).then(
+                    (namespace: Record<string, unknown>) => void preloaded.set(url, namespace),
+                    () => {},
+                  ),
+                ),
+              ),
+            ),
+          ];
     Promise.all([loadWire(), ...preloads]).then(() => {
       // V8 compiles a function at its first call: run's compile cost a warm start ~0.5 ms. A
       // call without a payload compiles it here, while the spare waits, and does nothing else.
@@ -144,7 +157,8 @@ async function run(p: StartPayload | null): Promise<void> {
   const args =
     p.plainArgs ??
     (wire && p.args ? restoreHandles(wire.decodeValue(Buffer.from(p.args)) as unknown[], handles) : []);
-  const exports = await importOrThrow(p.target.module);
+  // A preloaded module is at hand: no import() (~0.1 ms of the loader's resolve and job).
+  const exports = preloaded.get(p.target.module) ?? (await importOrThrow(p.target.module));
   const fn = exports[p.target.name];
   log.info('child process calling self.run()');
   const result =
