@@ -6,6 +6,7 @@ import { trackChild } from './children.js';
 import { currentName, currentProcess, nextIdentity } from './identity.js';
 import { launch, startMethodFor, stdioFor } from './launcher.js';
 import { checkOptions, type ProcessOptions } from './options.js';
+import { openState, STATE, type State, setState } from './process-state.js';
 import { encodeArgs, type OsHandle, type StartPayload } from './start-payload.js';
 import { type ResolvedTarget, resolveClass, resolveTarget } from './target.js';
 import {
@@ -17,25 +18,6 @@ import {
   type WaitOptions,
   waitWithDeadline,
 } from './wire-core.js';
-
-const STATE = Symbol('multiproc.process.state');
-
-interface State {
-  options: ProcessOptions;
-  name: string;
-  daemon: boolean;
-  identity: number[];
-  started: boolean;
-  closed: boolean;
-  child: ChildProcess | null;
-  pid: number | undefined;
-  exitCode: number | null;
-  exited: Promise<void>;
-  markExited: () => void;
-  isSelf: boolean;
-  /** Pending join() calls: while any, the child's handle is ref'd. */
-  joining: number;
-}
 
 const log = getLogger();
 
@@ -276,32 +258,6 @@ export class Process {
  */
 function overridesRunMethod(p: Process): boolean {
   return Object.getPrototypeOf(p).run !== Process.prototype.run;
-}
-
-type InitialState = Pick<State, 'options' | 'name' | 'daemon' | 'identity' | 'started' | 'pid' | 'isSelf'>;
-
-function setState(p: Process, initial: InitialState): void {
-  let markExited!: () => void;
-  const exited = new Promise<void>((r) => (markExited = r));
-  const state: State = {
-    ...initial,
-    closed: false,
-    child: null,
-    exitCode: null,
-    exited,
-    markExited,
-    joining: 0,
-  };
-  Object.defineProperty(p, STATE, { enumerable: false, writable: true, value: state });
-}
-
-// Module functions, not #private methods: a subclass instance rebuilt in the
-// child (process-rebuild.ts) is made without the constructor, so it has no
-// private brand, and `this.pid` or `this.isAlive()` in run() must still work.
-function openState(p: Process): State {
-  const s = p[STATE];
-  if (s.closed) throw new ProcessStateError('process object is closed');
-  return s;
 }
 
 function sendSignal(p: Process, signal: NodeJS.Signals): void {
