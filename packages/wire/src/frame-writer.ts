@@ -22,6 +22,8 @@ export class FrameWriter {
   #batch: Buffer = Buffer.allocUnsafe(INITIAL_BATCH);
   #position = 0;
   #scheduled = false;
+  /** Registered with the exit flush (exit-flush.ts) while bytes wait in the batch. */
+  #held = false;
   #closed = false;
   /** Where the header of this batch's last frame is, if it is a value or batch frame still open to more values. */
   #openAt = -1;
@@ -147,10 +149,19 @@ export class FrameWriter {
   }
 
   #written(): void {
-    if (this.#position >= FLUSH_THRESHOLD) this.flush();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
+    if (this.#position >= FLUSH_THRESHOLD) {
+      this.flush();
+      return;
+    }
+    // Registered whenever bytes wait, not only when the end-of-tick flush is scheduled: a flush
+    // earlier in this tick (a full cast batch, a large part) unregistered this writer, and bytes
+    // written after it must still go out if the process exits before the tick ends.
+    if (!this.#held) {
+      this.#held = true;
       holdUntilFlushed(1, this);
+    }
+    if (!this.#scheduled) {
+      this.#scheduled = true;
       process.nextTick(this.#flushScheduled);
     }
   }
@@ -177,7 +188,10 @@ export class FrameWriter {
   }
 
   flush(): void {
-    flushed(1, this);
+    if (this.#held) {
+      this.#held = false;
+      flushed(1, this);
+    }
     this.#openAt = -1;
     if (this.#position === 0 || this.#closed) return;
     let out: Buffer;

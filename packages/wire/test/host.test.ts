@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -84,7 +84,12 @@ const batched: HostedObject = {
   },
   castsHandler(op) {
     if (op === 'record') return (values) => void batches.push(values);
-    if (op === 'mark') return (values) => writeFileSync(marker, String(values.length));
+    if (op === 'mark')
+      return (values) => {
+        // Whole or absent for the reader polling it: written aside, then renamed into place.
+        writeFileSync(`${marker}.tmp`, String(values.length));
+        renameSync(`${marker}.tmp`, marker);
+      };
     if (op === 'boom')
       return () => {
         throw new Error('batch refused');
@@ -223,9 +228,13 @@ describe('Host + HostLink across real processes', () => {
     expect(notes).toEqual(want);
   });
 
-  it('casts held for the end of the tick still go when the process exits in that tick', async () => {
+  it.each([
+    ['300', 300],
+    // Past two full batches, which are written out mid-tick: what was cast after them must still go.
+    ['2500', 2500],
+  ])('casts held for the end of the tick still go when the process exits in that tick (%s)', async (_, count) => {
+    const items = [...Array.from({ length: count }, (_, i) => i), { last: true }];
     notes.length = 0;
-    const items = [...Array.from({ length: 300 }, (_, i) => i), { last: true }];
     const steps = await runPlan([
       { do: 'request', id, op: 'echo', args: ['connected'] },
       { do: 'castsThenExit', id, op: 'note', items },
@@ -233,7 +242,11 @@ describe('Host + HostLink across real processes', () => {
     expect(steps[1]).toEqual({ ok: true });
     const deadline = Date.now() + 5000;
     while (notes.length < items.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(notes).toEqual(items);
+    const padded = (x: unknown) =>
+      typeof x === 'object' && x !== null && 'padTo' in x
+        ? `${(x as { i: number }).i}`.padEnd(10_000, 'x')
+        : x;
+    expect(notes).toEqual(items.map(padded));
   });
 
   it('one-argument casts of a tick reach a castsHandler in one call, in order; a failure is one error event', async () => {
