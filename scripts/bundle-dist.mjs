@@ -10,7 +10,7 @@
 // costs about 1 ms per module file (resolve, read, compile, link); one file per entry cut
 // ~15 ms from every spawned start (docs/performance.md). A `.cts` entry stays CommonJS.
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -72,6 +72,9 @@ for (const [entry, out] of Object.entries(esmOutputs)) {
   const chunk = out.imports[0].path;
   const chunkOut = esmOutputs[chunk];
   if (!chunkOut || chunkOut.entryPoint || !sameNames(out.exports, chunkOut.exports)) continue;
+  // Imports are rewritten as "./<file>": only for files side by side, and only for an entry that
+  // passes every name on as it is (`export { a as b }` would need the chunk's code renamed).
+  if (dirname(entry) !== dirname(chunk) || !reexportsAsIs(readFileSync(entry, 'utf8'))) continue;
   const from = basename(chunk);
   const to = basename(entry);
   for (const file of Object.keys(esmOutputs).filter((f) => f.endsWith('.js') && f !== chunk && f !== entry)) {
@@ -89,6 +92,20 @@ for (const [entry, out] of Object.entries(esmOutputs)) {
 
 function sameNames(a, b) {
   return a.length === b.length && a.every((name) => b.includes(name));
+}
+
+function reexportsAsIs(code) {
+  const m =
+    /^import \{([^}]*)\} from "[^"]+";\s*export \{([^}]*)\};\s*(\/\/# sourceMappingURL=\S+\s*)?$/.exec(code);
+  if (!m || /\bas\b/.test(m[1]) || /\bas\b/.test(m[2])) return false;
+  const names = (list) =>
+    list
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean)
+      .sort()
+      .join(',');
+  return names(m[1]) === names(m[2]);
 }
 
 // Per-module files from an earlier build (or an older layout) would be loaded by nobody

@@ -63,7 +63,7 @@ export interface ImapOptions {
   chunksize?: number;
   /**
    * Chunks submitted and not yet yielded, at most; the input is read lazily to keep this many going.
-   * @default about 512 tasks per worker: `ceil(512 * processes / chunksize)` chunks, at least `4 * processes`, at most `2 * processes * prefetch`
+   * @default `min(2 * processes * prefetch, max(4 * processes, ceil(512 * processes / chunksize)))` chunks: about 512 tasks per worker from chunksize 4 up (fewer below: 128 per worker at chunksize 1, the old default), at least 4 chunks per worker unless a fixed `prefetch` under 2 caps it
    */
   buffersize?: number;
   /** Aborting makes the iterator throw AbortError and cancels what it had submitted. */
@@ -120,7 +120,8 @@ const IMAP_TASKS_PER_WORKER = 512;
 
 /**
  * imap's default `buffersize`, in chunks: about IMAP_TASKS_PER_WORKER tasks per worker, at least
- * four chunks per worker, and never more than the old per-chunk default `2 * processes * prefetch`.
+ * four chunks per worker, and never more than the old per-chunk default `2 * processes * prefetch`
+ * (which wins for small chunks, and for a fixed `prefetch` of 1).
  *
  * Counted in chunks alone, chunksize 64 kept 16k tasks out: their items and results outlived the
  * young-generation GCs under way, and V8 grows that generation by the bytes that survive them. The

@@ -81,3 +81,15 @@ describe('imap window and iterator', () => {
     expect(b.state.closed).toBe(true);
   });
 });
+
+describe("imap's default window", () => {
+  it('holds about 512 tasks per worker, within its bounds', async () => {
+    const { defaultBuffersize } = await import('../src/options.js');
+    // 2 workers, the adaptive prefetch's largest window (64): the old cap, 2 * 2 * 64 chunks.
+    expect(defaultBuffersize(2, 1, 64)).toBe(256); // chunks of 1: the cap (128 tasks per worker)
+    expect(defaultBuffersize(2, 4, 64)).toBe(256); // 1024 tasks
+    expect(defaultBuffersize(2, 64, 64)).toBe(16); // 1024 tasks
+    expect(defaultBuffersize(2, 1000, 64)).toBe(8); // at least 4 chunks per worker
+    expect(defaultBuffersize(2, 64, 1)).toBe(4); // a fixed prefetch of 1 caps it at 2 per worker
+  });
+});

@@ -71,7 +71,8 @@ export class QueueProxy<T> {
     } catch (e) {
       return Promise.reject(e);
     }
-    // A loop of puts that never ends its tick still writes out every batch of casts (CastBatcher).
+    // A loop of puts that never ends its tick still streams: a batch of 1024 casts to one queue
+    // is written out at once (CastBatcher), and any 256 KiB of frames (FrameWriter).
     return this.link.drain();
   }
 
