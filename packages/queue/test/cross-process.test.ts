@@ -8,6 +8,18 @@ afterEach(reapChildren);
 type Item = { p: string; i: number };
 
 describe('Queue across processes', () => {
+  it('large Buffer items arrive intact and in order (outgoing buffers are reused once written)', async () => {
+    // ~50 MB through the owner: the producer's batches and the owner's replies are written from
+    // buffers that go back for reuse after each write; any early reuse would corrupt items.
+    const q = new Queue<Buffer | null>();
+    const count = 800;
+    const bytes = 64 * 1024;
+    const consumer = spawnFixture('consume', [q, { name: 'c', bytes }]);
+    const producer = spawnFixture('produce', [q, { name: 'p', count, bytes, sentinels: 1 }]);
+    await producer.next(60_000);
+    expect(await consumer.next(60_000)).toEqual({ name: 'c', n: count, bad: 0 });
+  }, 90_000);
+
   it('3 producers x 2 consumers: every id exactly once, each producer in order', async () => {
     const q = new Queue<Item | null>();
     const perProducer = 33_334;

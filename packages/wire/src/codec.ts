@@ -9,6 +9,7 @@ import {
 } from './codec-config.js';
 import { EncodeError } from './errors.js';
 import { type HandleRef, reviverFor, toHandle } from './handle-registry.js';
+import { takeBuffer } from './recycled-buffers.js';
 import { SharedObject } from './shared-object.js';
 import { packSmallInt, smallIntScratch } from './small-ints.js';
 
@@ -133,7 +134,7 @@ export class Encoder {
       if (!own && target.end - target.start >= LARGE_MESSAGE) {
         // A large message keeps its bytes: msgpackr moves on to a fresh buffer (sized for another
         // one like it), so the writer can hand these to the socket without copying them again.
-        this.#packr.useBuffer(Buffer.allocUnsafe(target.end - target.start + 8192));
+        this.#packr.useBuffer(takeBuffer(target.end - target.start + 8192));
         this.lastOwned = true;
       }
       return target;

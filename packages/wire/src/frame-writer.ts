@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { flushed, holdUntilFlushed } from './exit-flush.js';
 import { BATCH_FRAME_LIMIT, FrameKind, HEADER_SIZE, headerFor } from './frame.js';
+import { isRecyclable, recycle, takeBuffer } from './recycled-buffers.js';
 
 const INITIAL_BATCH = 64 * 1024;
 /** A batch this large is written at once instead of waiting for the end of the tick. */
@@ -19,7 +20,7 @@ export const HIGH_WATER = 8 * 1024 * 1024;
  */
 export class FrameWriter {
   readonly #socket: Socket;
-  #batch: Buffer = Buffer.allocUnsafe(INITIAL_BATCH);
+  #batch: Buffer = takeBuffer(INITIAL_BATCH);
   #position = 0;
   #scheduled = false;
   /** Registered with the exit flush (exit-flush.ts) while bytes wait in the batch. */
@@ -125,7 +126,7 @@ export class FrameWriter {
     for (const part of parts) {
       if (part.length >= LARGE_WRITE) {
         this.flush();
-        socket.write(part);
+        writeOut(socket, part);
       } else {
         if (this.#position + part.length > this.#batch.length) this.#grow(part.length);
         this.#copy(part, 0, part.length);
@@ -200,9 +201,9 @@ export class FrameWriter {
       // a fresh 64 KiB per flush showed up as ~20% of a busy parent's CPU in garbage collection.
       out = Buffer.from(this.#batch.subarray(0, this.#position));
     } else {
-      // The socket keeps `out` until it is written, so the next batch needs fresh memory.
+      // The socket keeps `out` until it is written, so the next batch needs other memory.
       out = this.#batch.subarray(0, this.#position);
-      this.#batch = Buffer.allocUnsafe(
+      this.#batch = takeBuffer(
         Math.max(
           INITIAL_BATCH,
           this.#batch.length >= 4 * FLUSH_THRESHOLD ? INITIAL_BATCH : this.#batch.length,
@@ -210,7 +211,7 @@ export class FrameWriter {
       );
     }
     this.#position = 0;
-    if (!this.#socket.destroyed) this.#socket.write(out);
+    if (!this.#socket.destroyed) writeOut(this.#socket, out);
   }
 
   close(): void {
@@ -232,4 +233,10 @@ export class FrameWriter {
     this.#batch.copy(next, 0, 0, this.#position);
     this.#batch = next;
   }
+}
+
+/** Writes `bytes`; a buffer of ours goes back for reuse once the socket is done with it. */
+function writeOut(socket: Socket, bytes: Buffer): void {
+  if (isRecyclable(bytes)) socket.write(bytes, () => recycle(bytes));
+  else socket.write(bytes);
 }
