@@ -103,21 +103,9 @@ function runChild(): void {
     | null;
   if (preload !== null) {
     // After SPARE_INIT, so the modules' top-level code sees the parent's authkey and parent.
-    const preloads =
-      preload.length === 0
-        ? []
-        : [
-            sparePrepared.then(() =>
-              Promise.all(
-                preload.map((url) =>
-                  import(url).then(
-                    (namespace: Record<string, unknown>) => void preloaded.set(url, namespace),
-                    () => {},
-                  ),
-                ),
-              ),
-            ),
-          ];
+    const load = (url: string) =>
+      import(url).then((namespace: Record<string, unknown>) => void preloaded.set(url, namespace), noop);
+    const preloads = preload.length === 0 ? [] : [sparePrepared.then(() => Promise.all(preload.map(load)))];
     Promise.all([loadWire(), ...preloads]).then(() => {
       // V8 compiles a function at its first call: run's compile cost a warm start ~0.5 ms. A
       // call without a payload compiles it here, while the spare waits, and does nothing else.
@@ -131,6 +119,8 @@ function runChild(): void {
 // Only registered here: a parent loads this module too (it is part of the
 // package's entry) and must not run any of it.
 (globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.run')] = runChild;
+
+function noop(): void {}
 
 function maybeStart(): void {
   if (payload === null || handles.length < payload.handles) return;

@@ -132,8 +132,9 @@ export class Encoder {
       this.lastModules = modulesSeen;
       this.lastOwned = own;
       if (!own && target.end - target.start >= LARGE_MESSAGE) {
-        // A large message keeps its bytes: msgpackr moves on to a fresh buffer (sized for another
-        // one like it), so the writer can hand these to the socket without copying them again.
+        // A large message keeps its bytes: msgpackr moves on to another buffer (sized for another
+        // one like it; reused once written, recycled-buffers.ts), so the writer can hand these to
+        // the socket without copying them again.
         this.#packr.useBuffer(takeBuffer(target.end - target.start + 8192));
         this.lastOwned = true;
       }
