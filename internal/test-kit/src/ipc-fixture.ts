@@ -19,10 +19,14 @@ const running = new Set<ChildProcess>();
  * Fork the fixture `file` with `args` (handles included) encoded on its argv,
  * as a Process would pass them; results come back over the IPC channel.
  */
-export function spawnIpcFixture(file: string, args: unknown[]): IpcChild {
+export function spawnIpcFixture(
+  file: string,
+  args: unknown[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): IpcChild {
   const name = basename(file, '.mjs');
   const argv = [getAuthkey().toString('hex'), encodeValue(args).toString('base64')];
-  const child = fork(file, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(file, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: options.env });
   running.add(child);
   const inbox: unknown[] = [];
   const waiters: Array<(m: unknown) => void> = [];

@@ -1,3 +1,5 @@
+import { SpilledBytes } from '@multiproc/wire';
+
 /** Most items one remote `get` reply carries (a hot consumer's credit). */
 export const MAX_CREDIT = 2048;
 
@@ -15,6 +17,8 @@ export function estimateSize(value: unknown, depth = 0): number {
       return value.length * 3 + 5;
     case 'object': {
       if (value === null) return 1;
+      // Sent as a file name, but read whole on arrival: it counts at its size.
+      if (value instanceof SpilledBytes) return value.byteLength;
       if (ArrayBuffer.isView(value)) return value.byteLength + 8;
       if (value instanceof ArrayBuffer) return value.byteLength + 8;
       if (depth >= 3) return 64;

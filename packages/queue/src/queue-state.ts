@@ -1,5 +1,6 @@
 import {
   type HostedObject,
+  materialize,
   type Peer,
   QueueClosedError,
   QueueEmptyError,
@@ -73,10 +74,27 @@ export class QueueState<T> implements HostedObject {
   }
 
   get(options?: WaitOptions): Promise<T> {
-    if (this.#items.length > 0) return Promise.resolve(this.#takeOne());
+    if (this.#items.length > 0) {
+      try {
+        return Promise.resolve(this.#takeOne());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (this.#closed) return Promise.reject(new QueueClosedError());
     const wait = (resolve: (v: T) => void, reject: (e: unknown) => void) => {
-      const w = this.waitForItems(1, null, (items) => resolve(items[0]!), reject);
+      const w = this.waitForItems(
+        1,
+        null,
+        (items) => {
+          try {
+            resolve(materialize(items[0]!));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        reject,
+      );
       return () => this.withdraw(w);
     };
     return whileHeld(() => waitWithDeadline<T>(options, wait, () => new QueueEmptyError()));
@@ -106,10 +124,11 @@ export class QueueState<T> implements HostedObject {
     return out;
   }
 
+  /** The next item for code in this process: a large Buffer a remote put left as a file is read here. */
   #takeOne(): T {
     const item = this.#items.shift() as T;
     if (this.maxsize > 0) this.#admitPutters();
-    return item;
+    return materialize(item);
   }
 
   /** No more puts, for everyone; gets drain what is left, then reject with QueueClosedError. */
@@ -140,6 +159,11 @@ export class QueueState<T> implements HostedObject {
       return true;
     }
     return serve(this, op, args, ctx);
+  }
+
+  /** Remote puts keep large Buffers as files: a remote get passes on just their names. */
+  keepsSpilled(op: string): boolean {
+    return op === 'put' || op === 'putNowait';
   }
 
   /** wire's batch of one peer's casts: remote puts to an open queue, accepted in one pass. */

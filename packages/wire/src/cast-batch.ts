@@ -61,6 +61,7 @@ export class CastBatcher {
       batch = null;
     }
     let item: unknown = kind === 'single' ? args[0] : args;
+    let spilled = 0;
     if (kind === 'encoded') {
       const part = this.#sink.encodePart(args, () => this.flush());
       if (part.modules !== null) {
@@ -70,6 +71,7 @@ export class CastBatcher {
         return;
       }
       item = part.bytes;
+      spilled = part.spilled;
     }
     if (batch === null) {
       batch = this.#batch = { objectId, op, kind, list: [], bytes: 0 };
@@ -81,7 +83,8 @@ export class CastBatcher {
       }
     }
     batch.list.push(item);
-    if (kind === 'encoded') batch.bytes += (item as Buffer).length;
+    // Payloads sent as files count too: the peer starts reading them while this loop goes on.
+    if (kind === 'encoded') batch.bytes += (item as Buffer).length + spilled;
     if (batch.list.length >= MAX_CASTS || batch.bytes >= MAX_ENCODED_BYTES) {
       this.flush();
       this.#sink.writeOut();

@@ -7,11 +7,13 @@ import {
   makeUnpackr,
   socketExtensions,
 } from './codec-config.js';
-import { EncodeError } from './errors.js';
+import { EncodeError, InvalidArgumentError, type MultiprocError } from './errors.js';
 import { type HandleRef, reviverFor, toHandle } from './handle-registry.js';
 import { takeBuffer } from './recycled-buffers.js';
 import { SharedObject } from './shared-object.js';
 import { packSmallInt, smallIntScratch } from './small-ints.js';
+import { beginEncode, decoding, endEncode, spilledByLastEncode } from './spill-extension.js';
+import { markHoldsSpilled } from './spilled-values.js';
 
 /*
  * The codec: `Encoder`/`Decoder` (one direction of a connection's record state), the stateless
@@ -61,10 +63,10 @@ let revivalFailure: EncodeError | null = null;
 
 /**
  * Thrown by `Decoder.decode` when a message was read completely but a handle in it could not be
- * revived. `partial` is the message with `undefined` in place of those handles, so a host can
- * still see which request it answers.
+ * revived (EncodeError) or a payload file in it could not be read (ERR_PAYLOAD_LOST). `partial`
+ * is the message with `undefined` in their place, so a host can still see which request it answers.
  */
-export type RevivalError = EncodeError & { readonly partial: unknown };
+export type RevivalError = MultiprocError & { readonly partial: unknown };
 
 addExtension(errorExtension);
 for (const extension of socketExtensions) addExtension(extension);
@@ -79,6 +81,10 @@ export interface EncodeResult {
 export class Encoder {
   #packr: Packr;
   readonly #records: boolean;
+  /** Large Buffers may travel as payload files (the peer is in this process tree: spill-dir.ts). */
+  spill = false;
+  /** The largest message, payload files included, a spilling encode may produce. */
+  maxSize = Number.POSITIVE_INFINITY;
 
   constructor(records = true) {
     this.#records = records;
@@ -119,6 +125,8 @@ export class Encoder {
       }
     }
     modulesSeen = null;
+    beginEncode(this.spill);
+    let ok = false;
     try {
       // Reuse msgpackr's buffer instead of allocating per value: about 2x faster for small values.
       const target = this.#packr.pack(value, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as Buffer & {
@@ -129,6 +137,13 @@ export class Encoder {
       const own = target.start === undefined;
       this.lastStart = own ? 0 : target.start;
       this.lastEnd = own ? target.length : target.end;
+      const spilled = spilledByLastEncode();
+      if (spilled > 0 && this.lastEnd - this.lastStart + spilled > this.maxSize) {
+        throw new InvalidArgumentError(
+          `message of ${this.lastEnd - this.lastStart + spilled} bytes exceeds maxFrameSize ${this.maxSize}`,
+        );
+      }
+      ok = true;
       this.lastModules = modulesSeen;
       this.lastOwned = own;
       if (!own && target.end - target.start >= LARGE_MESSAGE) {
@@ -141,8 +156,9 @@ export class Encoder {
       return target;
     } catch (error) {
       this.#packr = makePackr(this.#records);
-      throw asEncodeError(error);
+      throw error instanceof InvalidArgumentError ? error : asEncodeError(error);
     } finally {
+      endEncode(ok);
       modulesSeen = null;
     }
   }
@@ -169,6 +185,10 @@ export class Undecodable {
 export class Decoder {
   #unpackr: Unpackr;
   readonly #records: boolean;
+  /** Payload files arrive as SpilledBytes instead of being read (a host that may pass them on). */
+  keepSpilled = false;
+  /** Payload bytes received and not yet acknowledged to the peer (Connection sends `spill-ack`). */
+  spilledReceived = 0;
 
   constructor(records = true) {
     this.#records = records;
@@ -185,17 +205,20 @@ export class Decoder {
     // msgpackr reads `end || length`: an empty message must not read the rest of the chunk.
     if (end <= start) throw new Error('empty message');
     const outer = revivalFailure;
+    enterDecode(this.keepSpilled);
     revivalFailure = null;
     try {
       RANGE.start = start;
       RANGE.end = end;
       const value = this.#unpackr.unpack(source, RANGE);
-      if (revivalFailure !== null) {
-        throw Object.defineProperty(revivalFailure, 'partial', { value, enumerable: false });
-      }
+      const failure = revivalFailure ?? decoding.failure;
+      if (failure !== null) throw Object.defineProperty(failure, 'partial', { value, enumerable: false });
+      if (decoding.kept > 0) markHoldsSpilled(value);
       return value;
     } finally {
       revivalFailure = outer;
+      decoding.keep = false;
+      this.spilledReceived += decoding.bytes;
     }
   }
 
@@ -209,27 +232,43 @@ export class Decoder {
     if (end <= start) throw new Error('empty batch');
     const out: unknown[] = [];
     const outer = revivalFailure;
+    enterDecode(this.keepSpilled);
     revivalFailure = null;
     try {
       this.#unpackr.unpackMultiple(source.subarray(start, end), (value: unknown) => {
-        if (revivalFailure === null) out.push(value);
-        else {
-          const failure = Object.defineProperty(revivalFailure, 'partial', { value, enumerable: false });
+        const failure = revivalFailure ?? decoding.failure;
+        if (failure === null) {
+          if (decoding.kept > 0) markHoldsSpilled(value);
+          out.push(value);
+        } else {
+          Object.defineProperty(failure, 'partial', { value, enumerable: false });
           out.push(new Undecodable(failure as RevivalError));
           revivalFailure = null;
+          decoding.failure = null;
         }
+        decoding.kept = 0;
       });
       return out;
     } catch (error) {
       throw Object.assign(error as Error, { decoded: out });
     } finally {
       revivalFailure = outer;
+      decoding.keep = false;
+      this.spilledReceived += decoding.bytes;
     }
   }
 
   reset(): void {
     this.#unpackr = makeUnpackr(this.#records);
   }
+}
+
+/** A decode's spill state (decodes never nest: extensions do not decode through a Decoder). */
+function enterDecode(keep: boolean): void {
+  decoding.keep = keep;
+  decoding.kept = 0;
+  decoding.bytes = 0;
+  decoding.failure = null;
 }
 
 const stateless = new Encoder(false);

@@ -4,9 +4,9 @@ import { FrameKind } from './frame.js';
 import type { FrameWriter } from './frame-writer.js';
 import { ensureModules } from './module-loader.js';
 
-type Control = { type: 'reset' } | { type: 'modules'; urls: string[] };
+type Control = { type: 'reset' } | { type: 'modules'; urls: string[] } | { type: 'spill-ack'; bytes: number };
 
-function sendControl(writer: FrameWriter, control: Control): void {
+export function sendControl(writer: FrameWriter, control: Control): void {
   writer.write(FrameKind.Control, encodeValue(control));
 }
 
@@ -48,7 +48,11 @@ export function writeMessage(
  * Applies a control frame from the peer. Returns a promise when the frames
  * after it must wait for handle modules to load, else `null`.
  */
-export function applyControl(payload: Buffer, valueDecoder: Decoder): Promise<void> | null {
+export function applyControl(
+  payload: Buffer,
+  valueDecoder: Decoder,
+  onSpillAck: (bytes: number) => void,
+): Promise<void> | null {
   let control: Control;
   try {
     control = decodeValue(payload) as Control;
@@ -57,6 +61,10 @@ export function applyControl(payload: Buffer, valueDecoder: Decoder): Promise<vo
   }
   if (control?.type === 'reset') {
     valueDecoder.reset();
+    return null;
+  }
+  if (control?.type === 'spill-ack' && typeof control.bytes === 'number') {
+    onSpillAck(control.bytes);
     return null;
   }
   if (control?.type === 'modules' && Array.isArray(control.urls)) {

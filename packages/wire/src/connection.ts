@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
 import { Decoder, Encoder } from './codec.js';
-import { writeMessage } from './connection-control.js';
+import { sendControl, writeMessage } from './connection-control.js';
 import { type ConnectionOptions, checkMaxFrameSize } from './connection-options.js';
 import { ConnectionClosedError, InvalidArgumentError, MultiprocError } from './errors.js';
 import { BATCH_FRAME_LIMIT, FrameKind } from './frame.js';
@@ -11,6 +11,8 @@ import { endOfStream, Inbox, NO_MESSAGE, type Picker, pickBytes, pickValue } fro
 import { IncomingFrames } from './incoming-frames.js';
 import { messageIterator } from './message-iterator.js';
 import { type EncodedPart, encodePart, writeModules } from './pre-encoded.js';
+import { SpillCredit } from './spill-credit.js';
+import { filesOfLastEncode } from './spill-extension.js';
 import { keepUnreadOnEpipe } from './sync-drain.js';
 
 export { type ConnectionOptions, NO_MESSAGE };
@@ -37,6 +39,8 @@ export class Connection {
   #holds = 0;
   #closeListeners: Array<(error: Error | null) => void> = [];
   #onMessage: ((message: unknown) => void) | null = null;
+  readonly #valueDecoder: Decoder;
+  readonly #credit = new SpillCredit();
 
   constructor(socket: Socket, options: ConnectionOptions = {}) {
     this.#maxFrameSize = checkMaxFrameSize(options.maxFrameSize);
@@ -48,14 +52,19 @@ export class Connection {
     this.#socket = socket;
     this.#writer = new FrameWriter(socket);
     keepUnreadOnEpipe(socket, (chunk) => this.#onData(chunk));
+    this.#valueDecoder = new Decoder(records);
     const incoming = new IncomingFrames(
-      new Decoder(records),
+      this.#valueDecoder,
       {
         value: (value) => (this.#onMessage ? this.#onMessage(value) : this.#inbox.pushValue(value)),
         error: (error) => (this.#onMessage ? this.#onMessage(error) : this.#inbox.pushError(error)),
         bytes: (payload) => this.#inbox.pushBytes(payload),
       },
       (error) => this.#fail(error),
+      (bytes) => {
+        this.#credit.ack(bytes);
+        this.#writer.recheck();
+      },
     );
     this.#decoder = new FrameDecoder(this.#maxFrameSize, incoming.onFrame, {
       onRange: incoming.onFrameRange,
@@ -99,10 +108,22 @@ export class Connection {
     return this.#socket;
   }
 
+  /**
+   * @internal With `send`, large Buffers sent from now on travel as payload files (the peer is
+   * in this process tree); with `keep`, received ones arrive as SpilledBytes for a host to pass on.
+   */
+  setSpill(send: boolean, keep: boolean): void {
+    this.#encoder.spill = send;
+    this.#encoder.maxSize = send ? this.#maxFrameSize : Number.POSITIVE_INFINITY;
+    this.#valueDecoder.keepSpilled = keep;
+  }
+
   /** Encode and send one message. Values that cannot travel throw here, never on the other side. */
   send(value: unknown): void {
     this.#checkWrite();
     writeMessage(this.#encoder, this.#writer, value, this.#maxFrameSize);
+    const files = filesOfLastEncode();
+    if (files !== null) this.#credit.add(files);
   }
 
   /**
@@ -111,7 +132,9 @@ export class Connection {
    */
   encodePart(value: unknown, beforeReset: () => void): EncodedPart {
     this.#checkWrite();
-    return encodePart(this.#encoder, this.#writer, value, this.#maxFrameSize, beforeReset);
+    const part = encodePart(this.#encoder, this.#writer, value, this.#maxFrameSize, beforeReset);
+    if (part.spilled > 0) this.#credit.add(filesOfLastEncode()!);
+    return part;
   }
 
   /** @internal Sends one message made of pre-encoded parts, after the modules control frame if given. */
@@ -188,13 +211,20 @@ export class Connection {
 
   /** Resolves when outgoing data is below the high-water mark (backpressure for fast senders). */
   drain(): Promise<void> {
-    if (this.#writer.pendingBytes < HIGH_WATER || this.#closed) return RESOLVED;
-    return this.#writer.belowHighWater(() => this.#closed || this.#peerClosed !== null);
+    if (this.pendingBytes < HIGH_WATER || this.#closed) return RESOLVED;
+    // Held: waiting for the peer's acknowledgements has no socket write to keep the process alive.
+    this.hold();
+    return this.#writer
+      .belowHighWater(
+        () => this.#closed || this.#peerClosed !== null,
+        () => this.#credit.unacked,
+      )
+      .finally(() => this.release());
   }
 
-  /** Bytes queued for sending and not yet written to the kernel. */
+  /** Bytes queued for sending and not yet written to the kernel, or sent as payload files the peer has not read. */
   get pendingBytes(): number {
-    return this.#writer.pendingBytes;
+    return this.#writer.pendingBytes + this.#credit.unacked;
   }
 
   /** Keep the process alive while held (a request or a wait is outstanding). */
@@ -224,6 +254,7 @@ export class Connection {
   /** Close at once, dropping unsent data (a misbehaving peer). */
   destroy(error?: Error): void {
     this.#closed = true;
+    this.#credit.abandon();
     this.#socket.destroy();
     this.#onPeerGone(error ?? null);
   }
@@ -278,7 +309,17 @@ export class Connection {
     } catch (error) {
       this.#fail(error as Error);
     }
+    if (this.#valueDecoder.spilledReceived > 0) this.#ackSpilled();
   };
+
+  /** Tells the peer how many payload bytes this side has read (its SpillCredit). */
+  #ackSpilled(): void {
+    const bytes = this.#valueDecoder.spilledReceived;
+    this.#valueDecoder.spilledReceived = 0;
+    if (!this.#closed && this.#writable && this.#peerClosed === null) {
+      sendControl(this.#writer, { type: 'spill-ack', bytes });
+    }
+  }
 
   #onPeerGone(error: Error | null): void {
     if (this.#peerClosed) return;
@@ -287,6 +328,8 @@ export class Connection {
       reason = new ConnectionClosedError('got end of file during message');
     }
     this.#peerClosed = reason ?? new ConnectionClosedError('peer closed the connection');
+    // Payload files it never acknowledged: nobody will read them now.
+    this.#credit.abandon();
     this.#writer.close();
     if (!this.#socket.destroyed && error !== null) this.#socket.destroy();
     this.#inbox.wake();

@@ -172,21 +172,33 @@ export class FrameWriter {
     return this.#position + this.#socket.writableLength;
   }
 
-  /** Resolves once pending bytes are below `HIGH_WATER`, or when `ended()` says the connection is gone. */
-  belowHighWater(ended: () => boolean): Promise<void> {
+  /**
+   * Resolves once pending bytes (plus `extra()`: payload files the peer has not acknowledged)
+   * are below `HIGH_WATER`, or when `ended()` says the connection is gone.
+   */
+  belowHighWater(ended: () => boolean, extra: () => number = () => 0): Promise<void> {
     const socket = this.#socket;
     return new Promise((resolve) => {
       const check = () => {
-        if (this.pendingBytes < HIGH_WATER || ended()) {
+        if (this.pendingBytes + extra() < HIGH_WATER || ended()) {
           socket.off('drain', check);
           socket.off('close', check);
+          this.#waiters.delete(check);
           resolve();
         }
       };
       socket.on('drain', check);
       socket.on('close', check);
+      this.#waiters.add(check);
     });
   }
+
+  /** Checks the waits of `belowHighWater` again (the peer acknowledged payload files). */
+  recheck(): void {
+    for (const check of [...this.#waiters]) check();
+  }
+
+  readonly #waiters = new Set<() => void>();
 
   flush(): void {
     if (this.#held) {

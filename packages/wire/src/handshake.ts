@@ -4,6 +4,7 @@ import { decodeValue, encodeValue } from './codec.js';
 import { AuthenticationError, ConnectionClosedError, MultiprocError, ProtocolError } from './errors.js';
 import { FrameKind } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
+import { spillDir } from './spill-dir.js';
 
 export const PROTOCOL_MAGIC = 'multiproc';
 export const PROTOCOL_VERSION = 1;
@@ -13,7 +14,7 @@ export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
 type Role = 'client' | 'server';
 type HandshakeMessage =
-  | { t: 'hello'; magic: string; version: number; nonce: Buffer | null }
+  | { t: 'hello'; magic: string; version: number; nonce: Buffer | null; tree?: string | null }
   | { t: 'proof'; digest: Buffer }
   | { t: 'welcome' }
   | { t: 'failure' };
@@ -31,12 +32,31 @@ export function handshake(
   authkey: Buffer | null,
   timeout = DEFAULT_HANDSHAKE_TIMEOUT,
 ): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
+  return handshakeInTree(socket, role, authkey, timeout).then((done) => done.head);
+}
+
+/** What a completed handshake tells a host or host link. */
+export interface Handshaken {
+  /** Bytes that followed the handshake. */
+  head: Buffer;
+  /** Both sides name the same payload directory (spill-dir.ts): large Buffers may travel as files. */
+  sameTree: boolean;
+}
+
+/** @internal `handshake()`, also telling whether the peer is in this process tree. */
+export function handshakeInTree(
+  socket: Socket,
+  role: Role,
+  authkey: Buffer | null,
+  timeout = DEFAULT_HANDSHAKE_TIMEOUT,
+): Promise<Handshaken> {
+  return new Promise<Handshaken>((resolve, reject) => {
     const ownNonce = authkey ? randomBytes(32) : null;
     let peerNonce: Buffer | null = null;
     let peerVerified = authkey === null;
     let welcomed = authkey === null;
     let helloSeen = false;
+    let sameTree = false;
     let settled = false;
     let head: Buffer = Buffer.alloc(0);
 
@@ -58,7 +78,7 @@ export function handshake(
       if (error) {
         socket.destroy();
         reject(error);
-      } else resolve(head);
+      } else resolve({ head, sameTree });
     };
     const checkDone = () => {
       if (helloSeen && peerVerified && welcomed) decoder.stop();
@@ -73,6 +93,7 @@ export function handshake(
           );
         }
         helloSeen = true;
+        sameTree = spillDir !== null && m.tree === spillDir;
         if (authkey) {
           if (!(m.nonce instanceof Uint8Array) || m.nonce.length !== 32) {
             send({ t: 'failure' });
@@ -137,7 +158,7 @@ export function handshake(
     socket.on('data', onData);
     socket.on('close', onClose);
     socket.on('error', onError);
-    send({ t: 'hello', magic: PROTOCOL_MAGIC, version: PROTOCOL_VERSION, nonce: ownNonce });
+    send({ t: 'hello', magic: PROTOCOL_MAGIC, version: PROTOCOL_VERSION, nonce: ownNonce, tree: spillDir });
   });
 }
 

@@ -5,6 +5,7 @@ import { MultiprocError, ProtocolError } from './errors.js';
 import { CANCEL, CAST, CASTS, CASTS1, ERR, REQ, RES } from './messages.js';
 import type { HostedObject, Peer, RequestContext } from './peer.js';
 import { PendingRequest } from './pending-request.js';
+import { holdsSpilled, materialize } from './spilled-values.js';
 
 /** The host's objects by id. */
 type Objects = ReadonlyMap<number, HostedObject>;
@@ -28,12 +29,33 @@ export function dispatch(objects: Objects, peer: Peer, conn: Connection, m: unkn
     return;
   }
   const type = m[0];
+  if (holdsSpilled(m) && !settleSpilled(objects, peer, m)) return;
   if (type === REQ) onRequest(objects, peer, m);
   else if (type === CAST) onCast(objects, peer, m);
   else if (type === CASTS) onCasts(objects, peer, m);
   else if (type === CASTS1) onCasts1(objects, peer, m);
   else if (type === CANCEL) peer.pending.get(m[1] as number)?.abort();
   else conn.destroy(new ProtocolError(`unknown host message type ${String(type)}`));
+}
+
+/**
+ * A message holding payload files: they stay files for an operation that keeps them, and are
+ * read into Buffers for any other. False (after answering) if a file could not be read.
+ */
+function settleSpilled(objects: Objects, peer: Peer, m: unknown[]): boolean {
+  const request = m[0] === REQ;
+  const objectId = m[request ? 2 : 1];
+  const op = m[request ? 3 : 2];
+  const object = typeof objectId === 'number' ? objects.get(objectId) : undefined;
+  if (typeof op === 'string' && object?.keepsSpilled?.(op) === true) return true;
+  try {
+    materialize(m);
+    return true;
+  } catch (error) {
+    if (request && typeof m[1] === 'number') peer.send([ERR, m[1], errorToInfo(error)]);
+    else peer.push(typeof objectId === 'number' ? objectId : 0, 'error', errorToInfo(error));
+    return false;
+  }
 }
 
 function onRequest(objects: Objects, peer: Peer, m: unknown[]): void {

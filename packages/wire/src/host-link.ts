@@ -5,7 +5,7 @@ import { encodeValue, type RevivalError } from './codec.js';
 import { Connection } from './connection.js';
 import { infoToError } from './error-codec.js';
 import { ConnectionClosedError, type RemoteErrorInfo } from './errors.js';
-import { handshake } from './handshake.js';
+import { handshakeInTree } from './handshake.js';
 import { connectSocket } from './listener.js';
 import { CANCEL, CAST, ERR, LINK, PUSH, REQ, RES } from './messages.js';
 
@@ -171,8 +171,9 @@ export class HostLink {
       // requests and casts queued while connecting would otherwise die with a process that has
       // nothing else to do, before they are even sent.
       socket.on('error', () => {});
-      const head = await handshake(socket, 'client', getAuthkey());
+      const { head, sameTree } = await handshakeInTree(socket, 'client', getAuthkey());
       conn = new Connection(socket, { head });
+      if (sameTree) conn.setSpill(true, false);
     } catch (error) {
       this.#fail(
         error instanceof ConnectionClosedError

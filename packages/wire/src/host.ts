@@ -5,7 +5,7 @@ import { type Address, addressToString, isTcp, listenOptions, parseAddress } fro
 import { getAuthkey } from './authkey.js';
 import { Connection } from './connection.js';
 import { InvalidArgumentError, MultiprocError, ProtocolError } from './errors.js';
-import { handshake } from './handshake.js';
+import { handshakeInTree } from './handshake.js';
 import { dispatch } from './host-dispatch.js';
 import { ATTACH, LINK } from './messages.js';
 import { type HostedObject, Peer } from './peer.js';
@@ -122,9 +122,11 @@ export class Host {
       socket.destroy();
       return;
     }
-    handshake(socket, 'server', this.#authkey).then(
-      (head) => {
+    handshakeInTree(socket, 'server', this.#authkey).then(
+      ({ head, sameTree }) => {
         const conn = new Connection(socket, { head });
+        // From the first message on: a link's first puts may share a frame with its LINK.
+        if (sameTree) conn.setSpill(true, true);
         conn.onMessage = (first) => this.#onFirstMessage(conn, first);
         conn.onClose(() => {});
       },
@@ -146,6 +148,8 @@ export class Host {
       const attach = this.#attachers.get(first[1]);
       if (attach) {
         this.#attachers.delete(first[1]);
+        // A handed-over connection is a plain one (a Pipe end): its peer never sends payload files.
+        conn.setSpill(false, false);
         conn.onMessage = null;
         attach(conn);
         return;

@@ -1,6 +1,6 @@
 import { type Decoder, Undecodable } from './codec.js';
 import { applyControl } from './connection-control.js';
-import { EncodeError, ProtocolError } from './errors.js';
+import { MultiprocError, ProtocolError } from './errors.js';
 import { FrameKind } from './frame.js';
 
 /** Where a connection's received messages go, in order. */
@@ -27,11 +27,22 @@ export class IncomingFrames {
   readonly #fail: (error: Error) => void;
   #deferred: DeferredFrame[] | null = null;
 
-  /** `fail` hears of a protocol error found while replaying deferred frames (no caller to throw to). */
-  constructor(decoder: Decoder, sink: MessageSink, fail: (error: Error) => void) {
+  readonly #onSpillAck: (bytes: number) => void;
+
+  /**
+   * `fail` hears of a protocol error found while replaying deferred frames (no caller to throw
+   * to); `onSpillAck` of the peer acknowledging payload files this side sent.
+   */
+  constructor(
+    decoder: Decoder,
+    sink: MessageSink,
+    fail: (error: Error) => void,
+    onSpillAck: (bytes: number) => void,
+  ) {
     this.#decoder = decoder;
     this.#sink = sink;
     this.#fail = fail;
+    this.#onSpillAck = onSpillAck;
   }
 
   readonly onFrame = (kind: FrameKind, payload: Buffer): void => {
@@ -53,8 +64,8 @@ export class IncomingFrames {
       try {
         value = this.#decoder.decodeRange(source, start, end);
       } catch (error) {
-        if (error instanceof EncodeError && 'partial' in error) {
-          // Read completely (the codec state is intact) but names a handle this process cannot rebuild.
+        if (error instanceof MultiprocError && 'partial' in error) {
+          // Read completely (the codec state is intact) but names a handle or payload this process cannot rebuild.
           this.#sink.error(error);
           return;
         }
@@ -68,7 +79,7 @@ export class IncomingFrames {
       return;
     }
     if (kind === FrameKind.Control) {
-      const wait = applyControl(source.subarray(start, end), this.#decoder);
+      const wait = applyControl(source.subarray(start, end), this.#decoder, this.#onSpillAck);
       if (wait !== null) {
         this.#deferred = [];
         wait.then(() => this.#resume());

@@ -30,3 +30,6 @@ export { ATTACH } from './messages.js';
 export { ensureModules, markModuleLoaded } from './module-loader.js';
 export { privateDir, removePrivateDir } from './private-dir.js';
 export { isShareable, SharedObject } from './shared-object.js';
+export { SPILL_MIN } from './spill-extension.js';
+export { SpilledBytes } from './spilled-bytes.js';
+export { materialize } from './spilled-values.js';

@@ -14,6 +14,13 @@ export interface HostedObject {
    * or rejection is pushed to the peer as one `error` event.
    */
   castsHandler?(op: string): ((values: unknown[], ctx: RequestContext) => unknown) | undefined;
+  /**
+   * Optional: whether `op` stores its arguments to pass them on to another process (a queue's
+   * puts). Then large Buffers from a peer in this process tree reach it as SpilledBytes, which
+   * travel on as file names; the keeper calls `materialize()` before handing a value to code in
+   * its own process. Every other operation gets Buffers. @default false for every op
+   */
+  keepsSpilled?(op: string): boolean;
   /** A peer process's link ended: drop whatever it was waiting for. */
   peerGone?(peer: Peer): void;
 }

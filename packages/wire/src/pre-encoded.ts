@@ -3,11 +3,14 @@ import { encodeValue } from './codec.js';
 import { InvalidArgumentError } from './errors.js';
 import { FrameKind } from './frame.js';
 import type { FrameWriter } from './frame-writer.js';
+import { spilledByLastEncode } from './spill-extension.js';
 
 /** A value encoded ahead of its message (see `Connection.encodePart`); `modules` as in §2.3. */
 export interface EncodedPart {
   bytes: Buffer;
   modules: Set<string> | null;
+  /** Payload bytes that went to files instead (spill-extension.ts): they count toward a batch's size. */
+  spilled: number;
 }
 
 /**
@@ -47,7 +50,7 @@ export function encodePart(
     writer.write(FrameKind.Control, encodeValue({ type: 'reset' }));
     throw failure;
   }
-  return { bytes, modules: encoder.lastModules };
+  return { bytes, modules: encoder.lastModules, spilled: spilledByLastEncode() };
 }
 
 /** Tells the peer to import handle modules before the next value frame (§2.3). */

@@ -1,0 +1,158 @@
+import { addExtension } from 'msgpackr';
+import type { Extension } from './codec-config.js';
+import { readPayload, SpilledBytes, unlinkQuietly, writePayload } from './spilled-bytes.js';
+
+/*
+ * The msgpackr extension that sends a large Buffer as the name of a payload
+ * file (spilled-bytes.ts) on connections that allow it, and a SpilledBytes
+ * on as the same name. Per-encode and per-decode state lives here; codec.ts
+ * brackets every encode and decode with `beginEncode`/`endEncode` and sets
+ * `decoding.keep`.
+ */
+
+const SPILL_EXT = 0x04;
+/** Buffers at least this large are spilled where a connection allows it. */
+export const SPILL_MIN = 32 * 1024;
+
+let spilling = false;
+/** Files written during the current encode (removed if it fails). */
+let written: string[] | null = null;
+/** SpilledBytes passed on by the current encode: handed on once it succeeds. */
+let passed: SpilledBytes[] | null = null;
+/** SpilledBytes copied inline by the current encode: removed once it succeeds. */
+let inlined: SpilledBytes[] | null = null;
+let spilledBytes = 0;
+/** The files the last successful encode named, [path, bytes], in order (null: none). */
+let lastFiles: Array<[string, number]> | null = null;
+
+/** Payload bytes the last encode moved out of its message (they count toward `maxFrameSize`). */
+export function spilledByLastEncode(): number {
+  return spilledBytes;
+}
+
+/** The files the last encode named, in order: the peer acknowledges them as it reads (spill-credit.ts). */
+export function filesOfLastEncode(): ReadonlyArray<[string, number]> | null {
+  return lastFiles;
+}
+
+export function beginEncode(spill: boolean): void {
+  spilling = spill;
+  spilledBytes = 0;
+  lastFiles = null;
+}
+
+function named(path: string, byteLength: number): Buffer {
+  (lastFiles ??= []).push([path, byteLength]);
+  spilledBytes += byteLength;
+  return token(path, byteLength);
+}
+
+/** Settles the files of the encode that just ended: `ok` if its bytes will be sent. */
+export function endEncode(ok: boolean): void {
+  if (ok) {
+    if (passed !== null) for (const s of passed) s.handedOn();
+    if (inlined !== null) for (const s of inlined) discard(s);
+  } else {
+    if (written !== null) for (const path of written) unlinkQuietly(path);
+    lastFiles = null;
+    spilledBytes = 0;
+  }
+  spilling = false;
+  written = passed = inlined = null;
+}
+
+function discard(s: SpilledBytes): void {
+  s.handedOn();
+  unlinkQuietly(s.path);
+}
+
+/** Decode state: `keep` makes names arrive as SpilledBytes (a host); else the bytes are read at once. */
+export const decoding = { keep: false, kept: 0, bytes: 0, failure: null as Error | null };
+
+function token(path: string, byteLength: number): Buffer {
+  const name = Buffer.from(path);
+  const out = Buffer.allocUnsafe(6 + name.length);
+  out.writeUIntBE(byteLength, 0, 6);
+  name.copy(out, 6);
+  return out;
+}
+
+function unpack(data: Uint8Array): unknown {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const byteLength = bytes.readUIntBE(0, 6);
+  const path = bytes.toString('utf8', 6);
+  decoding.bytes += byteLength;
+  if (decoding.keep) {
+    decoding.kept++;
+    return new SpilledBytes(path, byteLength);
+  }
+  try {
+    const out = readPayload(path, byteLength);
+    unlinkQuietly(path);
+    return out;
+  } catch (error) {
+    // Never throw inside msgpackr (see codec.ts): the decode reports it once the message is read.
+    decoding.failure ??= error as Error;
+    return undefined;
+  }
+}
+
+type Allocate = (size: number) => { target: Uint8Array; targetView: DataView; position: number };
+
+/** msgpack `bin`, exactly as msgpackr writes a Buffer itself. */
+function writeBin(buffer: Buffer, allocate: Allocate): void {
+  const n = buffer.length;
+  if (n < 0x100) {
+    const { target, position } = allocate(n + 2);
+    target[position] = 0xc4;
+    target[position + 1] = n;
+    target.set(buffer, position + 2);
+  } else if (n < 0x10000) {
+    const { target, position } = allocate(n + 3);
+    target[position] = 0xc5;
+    target[position + 1] = n >> 8;
+    target[position + 2] = n & 0xff;
+    target.set(buffer, position + 3);
+  } else {
+    const { target, targetView, position } = allocate(n + 5);
+    target[position] = 0xc6;
+    targetView.setUint32(position + 1, n);
+    target.set(buffer, position + 5);
+  }
+}
+
+const bufferExtension = {
+  Class: Buffer,
+  type: SPILL_EXT,
+  pack(buffer: Buffer, allocate: Allocate): Buffer | undefined {
+    if (spilling && buffer.length >= SPILL_MIN) {
+      const path = writePayload(buffer);
+      if (path !== null) {
+        (written ??= []).push(path);
+        return named(path, buffer.length);
+      }
+    }
+    writeBin(buffer, allocate);
+    return undefined;
+  },
+  unpack,
+};
+
+const spilledExtension = {
+  Class: SpilledBytes,
+  type: SPILL_EXT,
+  pack(s: SpilledBytes, allocate: Allocate): Buffer | undefined {
+    if (spilling) {
+      (passed ??= []).push(s);
+      return named(s.path, s.byteLength);
+    }
+    // A peer outside this tree: the bytes go inline; the file goes once the encode succeeds.
+    writeBin(readPayload(s.path, s.byteLength), allocate);
+    (inlined ??= []).push(s);
+    return undefined;
+  },
+  unpack,
+};
+
+addExtension(bufferExtension as unknown as Extension);
+addExtension(spilledExtension as unknown as Extension);

@@ -1,0 +1,124 @@
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { MultiprocError } from './errors.js';
+import { isSpillPath, spillDir, spillDirReady, spillFailed } from './spill-dir.js';
+
+/*
+ * A large Buffer between two processes of one tree travels as a file on
+ * tmpfs: the sender writes it once, the final receiver reads it once and
+ * removes it, and a host in between (a queue's owner) passes on only its
+ * name. That is one copy per side instead of one per socket hop and per
+ * re-encode (docs/architecture.md, "Spilled payloads"). Exactly one process
+ * is responsible for each file at a time: its writer until the name is sent,
+ * then whoever holds a SpilledBytes for it, until it reads it or sends it on.
+ */
+
+let sequence = 0;
+/** Payload files this process is responsible for: removed at exit, or when their SpilledBytes is collected. */
+const held = new Set<string>();
+const unreachable = new FinalizationRegistry<string>((path) => {
+  if (held.delete(path)) unlinkQuietly(path);
+});
+let exitHooked = false;
+
+/** A payload kept as a file, held by a host that passes it on (see `HostedObject.keepsSpilled`). */
+export class SpilledBytes {
+  readonly path: string;
+  readonly byteLength: number;
+
+  constructor(path: string, byteLength: number) {
+    this.path = path;
+    this.byteLength = byteLength;
+    held.add(path);
+    unreachable.register(this, path, this);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.once('exit', () => {
+        for (const p of held) unlinkQuietly(p);
+      });
+    }
+  }
+
+  /** The bytes; the file is removed and this object must not be used again. */
+  take(): Buffer {
+    const bytes = readPayload(this.path, this.byteLength);
+    this.handedOn();
+    unlinkQuietly(this.path);
+    return bytes;
+  }
+
+  /** Another process is now responsible for the file (its name was sent). */
+  handedOn(): void {
+    held.delete(this.path);
+    unreachable.unregister(this);
+  }
+}
+
+/** How many payload files this process holds (none: nothing to materialize). */
+export function heldPayloads(): number {
+  return held.size;
+}
+
+/** Writes `bytes` to a new payload file and returns its path, or null (then the bytes go inline). */
+export function writePayload(bytes: Uint8Array): string | null {
+  if (!spillDirReady()) return null;
+  const path = `${spillDir}/${process.pid}-${sequence++}`;
+  let fd = -1;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+    for (let at = 0; at < bytes.byteLength; ) at += writeSync(fd, bytes, at);
+    closeSync(fd);
+    return path;
+  } catch {
+    // Out of space (a small /dev/shm in a container) or the directory went away.
+    if (fd >= 0) closeQuietly(fd);
+    unlinkQuietly(path);
+    spillFailed();
+    return null;
+  }
+}
+
+/** Reads a payload file a peer named; throws MultiprocError('ERR_PAYLOAD_LOST') if it is not there whole. */
+export function readPayload(path: string, byteLength: number): Buffer {
+  if (!isSpillPath(path)) throw lost(path, 'it is not a payload file of this process tree');
+  let fd = -1;
+  try {
+    fd = openSync(path, 'r');
+    const out = Buffer.allocUnsafe(byteLength);
+    for (let at = 0; at < byteLength; ) {
+      const n = readSync(fd, out, at, byteLength - at, at);
+      if (n === 0) throw new Error('it ended early');
+      at += n;
+    }
+    return out;
+  } catch (error) {
+    throw lost(path, (error as Error).message, error);
+  } finally {
+    if (fd >= 0) closeQuietly(fd);
+  }
+}
+
+export function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone (its tree's root exited, or a sweep).
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing left to do.
+  }
+}
+
+function lost(path: string, why: string, cause?: unknown): MultiprocError {
+  return new MultiprocError(
+    `a large payload sent through ${path} cannot be read: ${why}`,
+    'ERR_PAYLOAD_LOST',
+    {
+      cause,
+    },
+  );
+}

@@ -1,0 +1,154 @@
+import { existsSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  Decoder,
+  Encoder,
+  Host,
+  type HostedObject,
+  HostLink,
+  InvalidArgumentError,
+  materialize,
+  removePrivateDir,
+  SPILL_MIN,
+  SpilledBytes,
+} from '@multiproc/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Large Buffers between a HostLink and a Host of one process tree travel as payload files.
+// A link to this process's own host is a real socket connection, so these run in one process.
+
+const dir = process.env.MULTIPROC_SPILL_DIR as string;
+const payloadFiles = (): string[] => (existsSync(dir) ? readdirSync(dir) : []);
+
+afterAll(removePrivateDir);
+
+/** A Buffer of `size` bytes whose content depends on `seed` (checked whole on arrival). */
+function pattern(size: number, seed: number): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) b[i] = (i * 31 + seed) & 0xff;
+  return b;
+}
+
+const kept: unknown[] = [];
+const keeper: HostedObject = {
+  handle(op, args) {
+    if (op === 'keep') kept.push(args[0]);
+    if (op === 'give') return kept.shift();
+    if (op === 'sum') return (args[0] as { data: Buffer }).data.reduce((a, b) => a + b, 0);
+    return undefined;
+  },
+  keepsSpilled: (op) => op === 'keep',
+};
+let id = 0;
+let link: HostLink;
+
+beforeAll(() => {
+  id = Host.current().register(keeper);
+  link = HostLink.to(Host.current().address);
+});
+
+describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
+  it(
+    'an operation that does not keep payloads gets Buffers; no file is left',
+    { timeout: 10_000 },
+    async () => {
+      const data = pattern(SPILL_MIN * 3, 7);
+      const expected = data.reduce((a, b) => a + b, 0);
+      expect(await link.request(id, 'sum', [{ data }])).toBe(expected);
+      expect(payloadFiles()).toEqual([]);
+    },
+  );
+
+  it(
+    'a keeper holds a SpilledBytes; sent on, it arrives as the same bytes and its file goes',
+    { timeout: 10_000 },
+    async () => {
+      const data = pattern(SPILL_MIN + 5, 3);
+      await link.request(id, 'keep', [data]);
+      expect(kept[0]).toBeInstanceOf(SpilledBytes);
+      expect((kept[0] as SpilledBytes).byteLength).toBe(data.length);
+      expect(payloadFiles()).toHaveLength(1);
+      const back = await link.request(id, 'give', []);
+      expect(Buffer.isBuffer(back)).toBe(true);
+      expect((back as Buffer).equals(data)).toBe(true);
+      expect(payloadFiles()).toEqual([]);
+    },
+  );
+
+  it('materialize() reads a kept payload in place, inside containers too', { timeout: 10_000 }, async () => {
+    const a = pattern(SPILL_MIN, 1);
+    const b = pattern(SPILL_MIN * 2, 2);
+    await link.request(id, 'keep', [{ list: [a], map: new Map([['b', b]]) }]);
+    const value = kept.shift() as { list: unknown[]; map: Map<string, unknown> };
+    expect(value.list[0]).toBeInstanceOf(SpilledBytes);
+    const same = materialize(value);
+    expect(same).toBe(value);
+    expect((value.list[0] as Buffer).equals(a)).toBe(true);
+    expect((value.map.get('b') as Buffer).equals(b)).toBe(true);
+    expect(payloadFiles()).toEqual([]);
+  });
+
+  it('small Buffers stay inline', { timeout: 10_000 }, async () => {
+    await link.request(id, 'keep', [pattern(SPILL_MIN - 1, 9)]);
+    expect(Buffer.isBuffer(kept.shift())).toBe(true);
+    expect(payloadFiles()).toEqual([]);
+  });
+
+  it(
+    'a payload file that is gone fails that request with ERR_PAYLOAD_LOST; the host serves on',
+    { timeout: 10_000 },
+    async () => {
+      await link.request(id, 'keep', [pattern(SPILL_MIN, 4)]);
+      const lost = kept.shift() as SpilledBytes;
+      unlinkSync(lost.path);
+      kept.push(lost);
+      await expect(link.request(id, 'give', [])).rejects.toMatchObject({ code: 'ERR_PAYLOAD_LOST' });
+      expect(await link.request(id, 'sum', [{ data: Buffer.from([1, 2, 3]) }])).toBe(6);
+    },
+  );
+
+  it(
+    "a name outside this tree's directory is refused and that file is not touched",
+    { timeout: 10_000 },
+    () => {
+      const outside = `${dir}-not-ours`;
+      writeFileSync(outside, pattern(SPILL_MIN, 5));
+      try {
+        const encoder = new Encoder(false);
+        encoder.spill = true;
+        const bytes = encoder.encode([new SpilledBytes(outside, SPILL_MIN)]).bytes;
+        let error: any;
+        try {
+          new Decoder(false).decode(bytes);
+        } catch (e) {
+          error = e;
+        }
+        expect(error?.code).toBe('ERR_PAYLOAD_LOST');
+        expect(error?.partial).toEqual([undefined]);
+        expect(existsSync(outside)).toBe(true);
+      } finally {
+        unlinkSync(outside);
+      }
+    },
+  );
+
+  it('spilled bytes count toward maxSize; the files of a refused message are removed', () => {
+    const encoder = new Encoder(false);
+    encoder.spill = true;
+    encoder.maxSize = SPILL_MIN * 2;
+    expect(() => encoder.encode([pattern(SPILL_MIN, 1), pattern(SPILL_MIN, 2)])).toThrow(
+      InvalidArgumentError,
+    );
+    expect(payloadFiles()).toEqual([]);
+    // A function later in the message: the file already written for the Buffer goes too.
+    expect(() => encoder.encode([pattern(SPILL_MIN, 1), () => 1])).toThrow(/function/);
+    expect(payloadFiles()).toEqual([]);
+  });
+
+  it('an encoder without spill writes Buffers inline, as msgpack bin', () => {
+    const data = pattern(SPILL_MIN * 2, 6);
+    const bytes = new Encoder(false).encode(data).bytes;
+    expect(bytes.length).toBe(data.length + 5);
+    expect(bytes[0]).toBe(0xc6);
+    expect((new Decoder(false).decode(bytes) as Buffer).equals(data)).toBe(true);
+  });
+});
