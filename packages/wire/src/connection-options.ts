@@ -21,3 +21,21 @@ export function checkMaxFrameSize(size: number | undefined): number {
   }
   return size;
 }
+
+/** `sendBytes(buf, offset, size)`'s arguments, as Python checks them; returns the size. */
+export function checkBytesRange(
+  buf: unknown,
+  offset: number,
+  size: number | undefined,
+  maxFrameSize: number,
+): number {
+  if (!(buf instanceof Uint8Array)) throw new InvalidArgumentError('sendBytes needs a Buffer or Uint8Array');
+  if (!Number.isInteger(offset) || offset < 0) throw new InvalidArgumentError('offset is negative');
+  if (offset > buf.length) throw new InvalidArgumentError('buffer length < offset');
+  const n = size ?? buf.length - offset;
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('size is negative');
+  if (offset + n > buf.length) throw new InvalidArgumentError('buffer length < offset + size');
+  if (n > maxFrameSize)
+    throw new InvalidArgumentError(`message of ${n} bytes exceeds maxFrameSize ${maxFrameSize}`);
+  return n;
+}

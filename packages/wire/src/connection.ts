@@ -2,8 +2,8 @@ import type { Socket } from 'node:net';
 import { checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
 import { Decoder, Encoder } from './codec.js';
 import { sendControl, writeMessage } from './connection-control.js';
-import { type ConnectionOptions, checkMaxFrameSize } from './connection-options.js';
-import { ConnectionClosedError, InvalidArgumentError, MultiprocError } from './errors.js';
+import { type ConnectionOptions, checkBytesRange, checkMaxFrameSize } from './connection-options.js';
+import { ConnectionClosedError, MultiprocError } from './errors.js';
 import { BATCH_FRAME_LIMIT, FrameKind } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { FrameWriter, HIGH_WATER } from './frame-writer.js';
@@ -152,16 +152,7 @@ export class Connection {
   /** Send raw bytes as one message, as Python's `send_bytes(buf, offset, size)`. */
   sendBytes(buf: Uint8Array, offset = 0, size?: number): void {
     this.#checkWrite();
-    if (!(buf instanceof Uint8Array))
-      throw new InvalidArgumentError('sendBytes needs a Buffer or Uint8Array');
-    if (!Number.isInteger(offset) || offset < 0) throw new InvalidArgumentError('offset is negative');
-    if (offset > buf.length) throw new InvalidArgumentError('buffer length < offset');
-    const n = size ?? buf.length - offset;
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('size is negative');
-    if (offset + n > buf.length) throw new InvalidArgumentError('buffer length < offset + size');
-    if (n > this.#maxFrameSize) {
-      throw new InvalidArgumentError(`message of ${n} bytes exceeds maxFrameSize ${this.#maxFrameSize}`);
-    }
+    const n = checkBytesRange(buf, offset, size, this.#maxFrameSize);
     this.#writer.write(FrameKind.Bytes, buf.subarray(offset, offset + n));
   }
 
