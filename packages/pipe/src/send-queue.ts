@@ -1,5 +1,11 @@
 import { getLogger } from '@multiproc/logging';
-import { type Connection, decodeValue, encodeValue, InvalidArgumentError } from '@multiproc/wire';
+import {
+  type Connection,
+  checkBytesRange,
+  decodeValue,
+  encodeValue,
+  InvalidArgumentError,
+} from '@multiproc/wire';
 
 /** A message sent before the ends met: `[isBytes, payload]`, values encoded at send time. */
 export type Queued = [boolean, Buffer];
@@ -20,15 +26,7 @@ export function queuedBytes(
   size: number | undefined,
   maxFrameSize: number,
 ): Queued {
-  if (!(buf instanceof Uint8Array)) throw new InvalidArgumentError('sendBytes needs a Buffer or Uint8Array');
-  if (!Number.isInteger(offset) || offset < 0) throw new InvalidArgumentError('offset is negative');
-  if (offset > buf.length) throw new InvalidArgumentError('buffer length < offset');
-  const n = size ?? buf.length - offset;
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('size is negative');
-  if (offset + n > buf.length) throw new InvalidArgumentError('buffer length < offset + size');
-  if (n > maxFrameSize) {
-    throw new InvalidArgumentError(`message of ${n} bytes exceeds maxFrameSize ${maxFrameSize}`);
-  }
+  const n = checkBytesRange(buf, offset, size, maxFrameSize);
   // Copied now: the caller may reuse its buffer as soon as this returns.
   return [true, Buffer.from(buf.subarray(offset, offset + n))];
 }

@@ -20,6 +20,7 @@ const STALE_MS = 10 * 60 * 1000;
 export const spillDir: string | null = chooseDir();
 
 let ready = false;
+let swept = false;
 /** After a failure (no space, no directory), spilling pauses until then; payloads travel inline. */
 let retryAt = 0;
 
@@ -49,8 +50,12 @@ export function spillDirReady(): boolean {
     spillFailed();
     return false;
   }
+  if (!swept) {
+    // Once per process that spills: trees whose root was killed leave their directory behind.
+    swept = true;
+    sweepStale();
+  }
   ready = true;
-  if (process.env[ENV] === spillDir && spillDir.includes(`${PREFIX}${process.pid}-`)) sweepStale();
   return true;
 }
 

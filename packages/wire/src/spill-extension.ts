@@ -1,6 +1,7 @@
 import { addExtension } from 'msgpackr';
 import type { Extension } from './codec-config.js';
-import { readPayload, SpilledBytes, unlinkQuietly, writePayload } from './spilled-bytes.js';
+import { isSpillPath } from './spill-dir.js';
+import { payloadLost, readPayload, SpilledBytes, unlinkQuietly, writePayload } from './spilled-bytes.js';
 
 /*
  * The msgpackr extension that sends a large Buffer as the name of a payload
@@ -79,14 +80,16 @@ function token(path: string, byteLength: number): Buffer {
 
 function unpack(data: Uint8Array): unknown {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const byteLength = bytes.readUIntBE(0, 6);
+  const byteLength = bytes.length > 6 ? bytes.readUIntBE(0, 6) : 0;
   const path = bytes.toString('utf8', 6);
   decoding.bytes += byteLength;
-  if (decoding.keep) {
-    decoding.kept++;
-    return new SpilledBytes(path, byteLength);
-  }
   try {
+    // Checked before anything is kept: a holder removes its files, so a name must be this tree's.
+    if (!isSpillPath(path)) throw payloadLost(path, 'it is not a payload file of this process tree');
+    if (decoding.keep) {
+      decoding.kept++;
+      return new SpilledBytes(path, byteLength);
+    }
     const out = readPayload(path, byteLength);
     unlinkQuietly(path);
     return out;

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import { MultiprocError } from './errors.js';
+import { InvalidArgumentError, MultiprocError } from './errors.js';
 import { isSpillPath, spillDir, spillDirReady, spillFailed } from './spill-dir.js';
 
 /*
@@ -25,7 +25,13 @@ export class SpilledBytes {
   readonly path: string;
   readonly byteLength: number;
 
+  /** Throws InvalidArgumentError unless `path` is a payload file of this process tree. */
   constructor(path: string, byteLength: number) {
+    if (!isSpillPath(path) || !Number.isSafeInteger(byteLength) || byteLength < 0) {
+      throw new InvalidArgumentError(
+        `${path} (${byteLength} bytes) is not a payload file of this process tree`,
+      );
+    }
     this.path = path;
     this.byteLength = byteLength;
     held.add(path);
@@ -79,7 +85,7 @@ export function writePayload(bytes: Uint8Array): string | null {
 
 /** Reads a payload file a peer named; throws MultiprocError('ERR_PAYLOAD_LOST') if it is not there whole. */
 export function readPayload(path: string, byteLength: number): Buffer {
-  if (!isSpillPath(path)) throw lost(path, 'it is not a payload file of this process tree');
+  if (!isSpillPath(path)) throw payloadLost(path, 'it is not a payload file of this process tree');
   let fd = -1;
   try {
     fd = openSync(path, 'r');
@@ -91,7 +97,7 @@ export function readPayload(path: string, byteLength: number): Buffer {
     }
     return out;
   } catch (error) {
-    throw lost(path, (error as Error).message, error);
+    throw error instanceof MultiprocError ? error : payloadLost(path, (error as Error).message, error);
   } finally {
     if (fd >= 0) closeQuietly(fd);
   }
@@ -113,7 +119,7 @@ function closeQuietly(fd: number): void {
   }
 }
 
-function lost(path: string, why: string, cause?: unknown): MultiprocError {
+export function payloadLost(path: string, why: string, cause?: unknown): MultiprocError {
   return new MultiprocError(
     `a large payload sent through ${path} cannot be read: ${why}`,
     'ERR_PAYLOAD_LOST',

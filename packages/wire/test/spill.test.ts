@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import {
   Decoder,
   Encoder,
@@ -12,6 +13,7 @@ import {
   SpilledBytes,
 } from '@multiproc/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES } from './helpers.js';
 
 // Large Buffers between a HostLink and a Host of one process tree travel as payload files.
 // A link to this process's own host is a real socket connection, so these run in one process.
@@ -20,6 +22,24 @@ const dir = process.env.MULTIPROC_SPILL_DIR as string;
 const payloadFiles = (): string[] => (existsSync(dir) ? readdirSync(dir) : []);
 
 afterAll(removePrivateDir);
+
+/** Extension 0x04 data as a peer could send it: 6-byte length, then the path. */
+function token(path: string, byteLength: number): Buffer {
+  const data = Buffer.concat([Buffer.alloc(6), Buffer.from(path)]);
+  data.writeUIntBE(byteLength, 0, 6);
+  return data;
+}
+
+/** Decodes `[ext 0x04 with data]` and returns what the decode threw. */
+function decodeError(decoder: Decoder, data: Buffer): any {
+  const message = Buffer.concat([Buffer.from([0x91, 0xc7, data.length, 0x04]), data]);
+  try {
+    decoder.decode(message);
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
 
 /** A Buffer of `size` bytes whose content depends on `seed` (checked whole on arrival). */
 function pattern(size: number, seed: number): Buffer {
@@ -106,30 +126,63 @@ describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
     },
   );
 
-  it(
-    "a name outside this tree's directory is refused and that file is not touched",
-    { timeout: 10_000 },
-    () => {
-      const outside = `${dir}-not-ours`;
-      writeFileSync(outside, pattern(SPILL_MIN, 5));
-      try {
-        const encoder = new Encoder(false);
-        encoder.spill = true;
-        const bytes = encoder.encode([new SpilledBytes(outside, SPILL_MIN)]).bytes;
-        let error: any;
-        try {
-          new Decoder(false).decode(bytes);
-        } catch (e) {
-          error = e;
-        }
+  it("a name outside this tree's directory is refused, kept or read, and that file is not touched", () => {
+    const outside = `${dir}-not-ours`;
+    writeFileSync(outside, pattern(SPILL_MIN, 5));
+    try {
+      for (const keep of [false, true]) {
+        const decoder = new Decoder(false);
+        decoder.keepSpilled = keep;
+        const error = decodeError(decoder, token(outside, SPILL_MIN));
         expect(error?.code).toBe('ERR_PAYLOAD_LOST');
         expect(error?.partial).toEqual([undefined]);
-        expect(existsSync(outside)).toBe(true);
-      } finally {
-        unlinkSync(outside);
       }
-    },
-  );
+      expect(existsSync(outside)).toBe(true);
+      // Nor can one be made by hand: a SpilledBytes is removed by whoever drops it.
+      expect(() => new SpilledBytes(outside, SPILL_MIN)).toThrow(InvalidArgumentError);
+    } finally {
+      unlinkSync(outside);
+    }
+  });
+
+  it('a malformed payload name fails that message only', () => {
+    const error = decodeError(new Decoder(false), Buffer.from([1, 2, 3]));
+    expect(error?.code).toBe('ERR_PAYLOAD_LOST');
+  });
+
+  it('a new tree sweeps directories of dead roots: empty at once, others once untouched for 10 min', () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const empty = `/dev/shm/multiproc-${dead}-aaaa`;
+    const busy = `/dev/shm/multiproc-${dead}-bbbb`;
+    const live = `/dev/shm/multiproc-${process.pid}-cccc`;
+    for (const d of [empty, busy, live]) mkdirSync(d, { recursive: true });
+    writeFileSync(`${busy}/1-1`, 'x');
+    writeFileSync(`${live}/1-1`, 'x');
+    const env = { ...process.env };
+    delete env.MULTIPROC_SPILL_DIR;
+    const runRoot = () => {
+      const out = spawnSync(process.execPath, [`${FIXTURES}spill-sweep.mjs`], {
+        env,
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      expect(out.status).toBe(0);
+      const own = out.stdout.trim();
+      expect(own.startsWith('/dev/shm/multiproc-')).toBe(true);
+      expect(existsSync(own)).toBe(false); // its root removed it at exit
+    };
+    try {
+      runRoot();
+      expect([existsSync(empty), existsSync(busy), existsSync(live)]).toEqual([false, true, true]);
+      const old = new Date(Date.now() - 20 * 60 * 1000);
+      utimesSync(busy, old, old);
+      utimesSync(live, old, old);
+      runRoot();
+      expect([existsSync(busy), existsSync(live)]).toEqual([false, true]);
+    } finally {
+      for (const d of [empty, busy, live]) rmSync(d, { recursive: true, force: true });
+    }
+  });
 
   it('spilled bytes count toward maxSize; the files of a refused message are removed', () => {
     const encoder = new Encoder(false);
