@@ -185,6 +185,8 @@ export class Undecodable {
 export class Decoder {
   #unpackr: Unpackr;
   readonly #records: boolean;
+  /** Payload file names are accepted (the peer is in this process tree: spill-dir.ts). */
+  acceptSpilled = false;
   /** Payload files arrive as SpilledBytes instead of being read (a host that may pass them on). */
   keepSpilled = false;
   /** Payload bytes received and not yet acknowledged to the peer (Connection sends `spill-ack`). */
@@ -205,7 +207,7 @@ export class Decoder {
     // msgpackr reads `end || length`: an empty message must not read the rest of the chunk.
     if (end <= start) throw new Error('empty message');
     const outer = revivalFailure;
-    enterDecode(this.keepSpilled);
+    enterDecode(this.acceptSpilled, this.keepSpilled);
     revivalFailure = null;
     try {
       RANGE.start = start;
@@ -232,7 +234,7 @@ export class Decoder {
     if (end <= start) throw new Error('empty batch');
     const out: unknown[] = [];
     const outer = revivalFailure;
-    enterDecode(this.keepSpilled);
+    enterDecode(this.acceptSpilled, this.keepSpilled);
     revivalFailure = null;
     try {
       this.#unpackr.unpackMultiple(source.subarray(start, end), (value: unknown) => {
@@ -264,7 +266,8 @@ export class Decoder {
 }
 
 /** A decode's spill state (decodes never nest: extensions do not decode through a Decoder). */
-function enterDecode(keep: boolean): void {
+function enterDecode(accept: boolean, keep: boolean): void {
+  decoding.accept = accept;
   decoding.keep = keep;
   decoding.kept = 0;
   decoding.bytes = 0;

@@ -12,6 +12,12 @@ export interface ConnectionOptions {
   records?: boolean;
   /** Bytes already read from the socket before the connection took it over (after a handshake). */
   head?: Buffer;
+  /**
+   * @internal The peer is in this process tree (a host link's handshake): large Buffers travel as
+   * payload files ('send'), and a host keeps received ones as SpilledBytes ('keep'). Set before
+   * `head` is read, since a link's first messages may arrive with its handshake.
+   */
+  spill?: 'send' | 'keep';
 }
 
 export function checkMaxFrameSize(size: number | undefined): number {

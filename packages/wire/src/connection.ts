@@ -70,6 +70,7 @@ export class Connection {
       onRange: incoming.onFrameRange,
       maxBatchSize: BATCH_FRAME_LIMIT,
     });
+    if (options.spill !== undefined) this.setSpill(true, options.spill === 'keep');
     socket.setNoDelay?.(true);
     socket.unref();
     socket.on('data', this.#onData);
@@ -115,6 +116,7 @@ export class Connection {
   setSpill(send: boolean, keep: boolean): void {
     this.#encoder.spill = send;
     this.#encoder.maxSize = send ? this.#maxFrameSize : Number.POSITIVE_INFINITY;
+    this.#valueDecoder.acceptSpilled = send;
     this.#valueDecoder.keepSpilled = keep;
   }
 

@@ -172,8 +172,7 @@ export class HostLink {
       // nothing else to do, before they are even sent.
       socket.on('error', () => {});
       const { head, sameTree } = await handshakeInTree(socket, 'client', getAuthkey());
-      conn = new Connection(socket, { head });
-      if (sameTree) conn.setSpill(true, false);
+      conn = new Connection(socket, { head, spill: sameTree ? 'send' : undefined });
     } catch (error) {
       this.#fail(
         error instanceof ConnectionClosedError

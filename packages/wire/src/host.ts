@@ -124,9 +124,8 @@ export class Host {
     }
     handshakeInTree(socket, 'server', this.#authkey).then(
       ({ head, sameTree }) => {
-        const conn = new Connection(socket, { head });
         // From the first message on: a link's first puts may share a frame with its LINK.
-        if (sameTree) conn.setSpill(true, true);
+        const conn = new Connection(socket, { head, spill: sameTree ? 'keep' : undefined });
         conn.onMessage = (first) => this.#onFirstMessage(conn, first);
         conn.onClose(() => {});
       },

@@ -67,8 +67,11 @@ function discard(s: SpilledBytes): void {
   unlinkQuietly(s.path);
 }
 
-/** Decode state: `keep` makes names arrive as SpilledBytes (a host); else the bytes are read at once. */
-export const decoding = { keep: false, kept: 0, bytes: 0, failure: null as Error | null };
+/**
+ * Decode state: `accept` if the peer is in this tree (else a name fails its message); `keep`
+ * makes names arrive as SpilledBytes (a host); else the bytes are read at once.
+ */
+export const decoding = { accept: false, keep: false, kept: 0, bytes: 0, failure: null as Error | null };
 
 function token(path: string, byteLength: number): Buffer {
   const name = Buffer.from(path);
@@ -85,6 +88,7 @@ function unpack(data: Uint8Array): unknown {
   decoding.bytes += byteLength;
   try {
     // Checked before anything is kept: a holder removes its files, so a name must be this tree's.
+    if (!decoding.accept) throw payloadLost(path, 'this connection does not carry payload files');
     if (!isSpillPath(path)) throw payloadLost(path, 'it is not a payload file of this process tree');
     if (decoding.keep) {
       decoding.kept++;

@@ -132,6 +132,7 @@ describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
     try {
       for (const keep of [false, true]) {
         const decoder = new Decoder(false);
+        decoder.acceptSpilled = true;
         decoder.keepSpilled = keep;
         const error = decodeError(decoder, token(outside, SPILL_MIN));
         expect(error?.code).toBe('ERR_PAYLOAD_LOST');
@@ -146,8 +147,19 @@ describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
   });
 
   it('a malformed payload name fails that message only', () => {
-    const error = decodeError(new Decoder(false), Buffer.from([1, 2, 3]));
+    const decoder = new Decoder(false);
+    decoder.acceptSpilled = true;
+    const error = decodeError(decoder, Buffer.from([1, 2, 3]));
     expect(error?.code).toBe('ERR_PAYLOAD_LOST');
+  });
+
+  it('a connection whose peer is not in this tree refuses payload names, even of this tree', async () => {
+    await link.request(id, 'keep', [pattern(SPILL_MIN, 8)]);
+    const ours = kept.shift() as SpilledBytes;
+    const error = decodeError(new Decoder(false), token(ours.path, ours.byteLength));
+    expect(error?.code).toBe('ERR_PAYLOAD_LOST');
+    expect(existsSync(ours.path)).toBe(true);
+    expect(ours.take().equals(pattern(SPILL_MIN, 8))).toBe(true);
   });
 
   it('a new tree sweeps directories of dead roots: empty at once, others once untouched for 10 min', () => {
