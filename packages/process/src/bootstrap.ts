@@ -177,7 +177,12 @@ function onBeforeExit(): void {
   if (shutdownLogged) return;
   shutdownLogged = true;
   log.info('process shutting down');
-  log.info('process exiting with exitcode %d', 0);
+  log.info('process exiting with exitcode %d', Number(process.exitCode ?? 0));
+  // The loop is empty, so nothing is left to run or flush: exit now, as Python's child
+  // calls os._exit() after its target, rather than through Node's teardown of the
+  // environment and isolate (~0.3 ms of a warm start). Not if someone else listens:
+  // their 'beforeExit' may schedule more work.
+  if (process.listenerCount('beforeExit') === 1) process.exit();
 }
 
 function onExit(code: number): void {

@@ -11,6 +11,7 @@ import { encodeArgs, type OsHandle, type StartPayload } from './start-payload.js
 import { type ResolvedTarget, resolveClass, resolveTarget } from './target.js';
 import {
   getAuthkey,
+  hostStarted,
   InvalidArgumentError,
   loadWire,
   ProcessStateError,
@@ -274,7 +275,8 @@ function sendSignal(p: Process, signal: NodeJS.Signals): void {
 const DRAIN_CAP_MS = 5000;
 
 async function afterLinksDrained(pid: number | undefined): Promise<void> {
-  if (pid === undefined) return;
+  // No host here, no links to drain (and no codec to load for it).
+  if (pid === undefined || !hostStarted()) return;
   const host = (await loadWire()).Host.existing();
   if (!host) return;
   let timer: NodeJS.Timeout | undefined;

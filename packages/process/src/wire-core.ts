@@ -10,6 +10,7 @@ export {
   AuthenticationError,
   ConnectionClosedError,
   getAuthkey,
+  hostStarted,
   InvalidArgumentError,
   MultiprocError,
   ProcessStateError,

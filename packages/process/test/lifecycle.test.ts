@@ -20,8 +20,10 @@ import {
   noop,
   notATask,
   rejects,
+  setExitCode,
   sleepFor,
   throws,
+  workAtBeforeExit,
   writeEnv,
   writeInfo,
   zeroN,
@@ -59,6 +61,19 @@ describe('exit codes', () => {
     const { p, stderr } = await runToEnd({ target: rejects });
     expect(p.exitCode).toBe(1);
     expect(stderr).toContain(`Process ${p.name}:\nError: async boom`);
+  });
+
+  it('is process.exitCode when the target sets it and returns', async () => {
+    const { p, stderr } = await runToEnd({ target: setExitCode, args: [7] });
+    expect(p.exitCode).toBe(7);
+    expect(stderr).toBe('');
+  });
+
+  it("runs work a target's own 'beforeExit' listener schedules, then exits 0", async () => {
+    const file = join(tempDir(), 'rounds');
+    const { p } = await runToEnd({ target: workAtBeforeExit, args: [file] });
+    expect(p.exitCode).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('2');
   });
 
   it('is n for process.exit(n)', async () => {

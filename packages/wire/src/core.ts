@@ -7,4 +7,5 @@
 export { abortError, checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
 export { getAuthkey, setAuthkey, toAuthkey } from './authkey.js';
 export * from './errors.js';
+export { hostStarted, markHostStarted } from './host-presence.js';
 export { privateDir, removePrivateDir } from './private-dir.js';

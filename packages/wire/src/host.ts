@@ -7,6 +7,7 @@ import { Connection } from './connection.js';
 import { InvalidArgumentError, MultiprocError, ProtocolError } from './errors.js';
 import { handshakeInTree } from './handshake.js';
 import { dispatch } from './host-dispatch.js';
+import { markHostStarted } from './host-presence.js';
 import { ATTACH, LINK } from './messages.js';
 import { type HostedObject, Peer } from './peer.js';
 import { privateDir } from './private-dir.js';
@@ -57,6 +58,7 @@ export class Host {
       throw new InvalidArgumentError('a TCP host requires an explicit authkey');
     }
     this.#authkey = options.authkey ? Buffer.from(options.authkey) : getAuthkey();
+    markHostStarted();
     this.#server = net.createServer((socket) => this.#onSocket(socket));
     this.#address = addressToString(address);
     this.ready = new Promise<void>((resolve, reject) => {

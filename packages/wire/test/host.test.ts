@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   ConnectionClosedError,
   Host,
@@ -14,6 +16,8 @@ import {
 } from '@multiproc/wire';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Child, reapChildren, within } from './helpers.js';
+
+const execFileAsync = promisify(execFile);
 
 const KEY = randomBytes(32);
 const KEY_HEX = KEY.toString('hex');
@@ -310,6 +314,21 @@ describe('Host + HostLink across real processes', () => {
     expect(reply).toBe('pong');
     expect(await within(child.exited, 10_000, 'child exit')).toEqual({ code: 0, signal: null });
     expect(existsSync(dirname(address))).toBe(false);
+  });
+
+  it('hostStarted() from the light entry turns true once a Host is created, without loading the codec before', async () => {
+    const script = `
+      import { hostStarted } from '@multiproc/wire/core';
+      const before = hostStarted();
+      const { Host } = await import('@multiproc/wire');
+      const afterImport = hostStarted();
+      await Host.current().ready;
+      console.log(JSON.stringify([before, afterImport, hostStarted()]));`;
+    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: new URL('.', import.meta.url),
+      timeout: 10_000,
+    });
+    expect(JSON.parse(stdout)).toEqual([false, false, true]);
   });
 
   it('serves TCP when asked: requires an authkey, and reports the bound port once ready', async () => {
