@@ -7,7 +7,7 @@ export default {
     const n = ctx.quick ? 2000 : 200_000;
     const rt = ctx.quick ? 200 : 20_000;
     // Untimed round trips first on every RTT row (steady state, JIT warm): see README.
-    const warm = ctx.quick ? 50 : 5000;
+    const warm = ctx.quick ? 50 : 20_000;
     const one = { workload: `W2 Pipe one-way, ${n} ints`, unit: 'msgs/s', better: 'higher' };
     const rtt = { workload: `W2 Pipe ping-pong RTT (${rt})`, unit: 'us/RT', better: 'lower' };
     const mp = await packageExport('@multiproc/pipe', 'Pipe');

@@ -6,7 +6,7 @@ export default {
   async cases(ctx) {
     const n = ctx.quick ? 200 : 5000;
     // Untimed cycles first on both rows (steady state, JIT warm): see README.
-    const warm = ctx.quick ? 50 : 5000;
+    const warm = ctx.quick ? 50 : 20_000;
     const e = await packageExport('@multiproc/event', 'Event');
     const w = {
       workload: `W5 Event ping-pong wake latency (${n} cycles)`,
