@@ -17,7 +17,8 @@ import { restoreBuild } from './process-rebuild.js';
 import { SPARE_INIT, SPARE_NAME, SPARE_READY } from './spares.js';
 import { restoreHandles, type StartPayload } from './start-payload.js';
 import { importOrThrow } from './target.js';
-import { loadWire, setAuthkey } from './wire-core.js';
+import { findByPlace } from './task-place.js';
+import { loadWire, setAuthkey, TaskReferenceError } from './wire-core.js';
 
 /**
  * What every child runs (bootstrap-entry.cjs calls `runChild()` once this
@@ -149,7 +150,13 @@ async function run(p: StartPayload | null): Promise<void> {
     (wire && p.args ? restoreHandles(wire.decodeValue(Buffer.from(p.args)) as unknown[], handles) : []);
   // A preloaded module is at hand: no import() (~0.1 ms of the loader's resolve and job).
   const exports = preloaded.get(p.target.module) ?? (await importOrThrow(p.target.module));
-  const fn = exports[p.target.name];
+  const fn = p.target.place ? findByPlace(exports, p.target.module, p.target.place) : exports[p.target.name];
+  if (typeof fn !== 'function') {
+    // Only a target of a main script that was still running could not be checked in the parent.
+    throw new TaskReferenceError(
+      `${p.target.name || 'the task'} is not exported from ${p.target.module}: add \`export\` to its declaration so child processes can import it`,
+    );
+  }
   log.info('child process calling self.run()');
   const result =
     p.mode === 'run'

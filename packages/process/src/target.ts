@@ -1,10 +1,14 @@
-import { type TargetReference, taskModule } from './task.js';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { type TargetReference, taskBrand } from './task.js';
+import { placeOf, type TaskPlace } from './task-place.js';
 import { TaskReferenceError } from './wire-core.js';
 
-/** A target as it travels to the child: a module URL and an export name. */
+/** A target as it travels to the child: a module URL and an export name, or (name '') its place. */
 export interface ResolvedTarget {
   module: string;
   name: string;
+  place?: TaskPlace;
 }
 
 /**
@@ -14,14 +18,18 @@ export interface ResolvedTarget {
  */
 export async function resolveTarget(target: unknown): Promise<ResolvedTarget> {
   if (typeof target === 'function') {
-    const module = taskModule(target);
-    if (module === undefined) {
+    const brand = taskBrand(target);
+    if (brand === undefined) {
       const name = target.name || 'the target';
       throw new TaskReferenceError(
         `${name} is not a task: export it from its module as \`export const ${target.name || 'fn'} = task(import.meta.url, ${target.name || 'fn'})\` so child processes can import it`,
       );
     }
-    const exports = await importOrThrow(module);
+    const module = brand.module;
+    const exports = module === mainScript() ? await settledNamespace(module) : await importOrThrow(module);
+    // The main script is still running its top-level code: the child finds the task by its place.
+    if (exports === null)
+      return { module, name: '', place: placeOf(target as (...args: never[]) => unknown, brand) };
     for (const [name, value] of Object.entries(exports)) {
       if (value === target) return { module, name };
     }
@@ -53,7 +61,9 @@ export async function resolveClass(cls: { name: string; module?: unknown }): Pro
     );
   }
   const url = String(module);
-  const exports = await importOrThrow(url);
+  const exports = url === mainScript() ? await settledNamespace(url) : await importOrThrow(url);
+  // The main script is still running its top-level code: the child looks for the class's own name.
+  if (exports === null) return { module: url, name: cls.name };
   for (const [name, value] of Object.entries(exports)) if (value === cls) return { module: url, name };
   throw new TaskReferenceError(`${cls.name} is not exported from ${url}: export the class`);
 }
@@ -64,4 +74,30 @@ export async function importOrThrow(module: string): Promise<Record<string, unkn
   } catch (error) {
     throw new TaskReferenceError(`cannot import ${module}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+let main: string | null | undefined;
+
+/** The URL of the script node was started with (as its own import.meta.url), or null. */
+function mainScript(): string | null {
+  if (main === undefined) {
+    try {
+      main = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : null;
+    } catch {
+      main = null;
+    }
+  }
+  return main;
+}
+
+/**
+ * The module's namespace if it has finished evaluating, else null. Importing a module that has
+ * settles within a few microtasks; one still running its top-level code (that awaits us) never
+ * would before it ends.
+ */
+async function settledNamespace(module: string): Promise<Record<string, unknown> | null> {
+  const imported = importOrThrow(module);
+  imported.catch(() => {}); // if the race below is lost, nobody else hears of it
+  const notYet = new Promise<null>((resolve) => setImmediate(resolve, null));
+  return Promise.race([imported, notYet]);
 }

@@ -9,9 +9,18 @@ export interface TargetReference {
   name: string;
 }
 
+/** What task() records on a function: its module, and its place among that module's task() calls. */
+export interface TaskBrand {
+  module: string;
+  ordinal: number;
+}
+
 export type TaskFunction<A extends any[] = any[], R = unknown> = ((...args: A) => R) & {
-  readonly [TASK]: { module: string };
+  readonly [TASK]: TaskBrand;
 };
+
+/** task() calls per module so far: a child importing the module makes the same calls in the same order. */
+const counts = new Map<string, number>();
 
 /**
  * Mark an exported function as runnable in another process. The child
@@ -27,10 +36,12 @@ export function task<F extends (...args: any[]) => any>(
   if (typeof fn !== 'function') throw new InvalidArgumentError('task() needs a function');
   const module = String(moduleUrl);
   if (!module) throw new InvalidArgumentError('task() needs the module URL: task(import.meta.url, fn)');
-  Object.defineProperty(fn, TASK, { value: { module }, enumerable: false });
+  const ordinal = counts.get(module) ?? 0;
+  counts.set(module, ordinal + 1);
+  Object.defineProperty(fn, TASK, { value: { module, ordinal } satisfies TaskBrand, enumerable: false });
   return fn as F & TaskFunction<Parameters<F>, ReturnType<F>>;
 }
 
-export function taskModule(fn: unknown): string | undefined {
-  return typeof fn === 'function' ? (fn as Partial<TaskFunction>)[TASK]?.module : undefined;
+export function taskBrand(fn: unknown): TaskBrand | undefined {
+  return typeof fn === 'function' ? (fn as Partial<TaskFunction>)[TASK] : undefined;
 }

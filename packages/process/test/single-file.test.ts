@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, runScript } from './helpers.js';
+
+afterEach(cleanup);
+
+// The script awaits start() in its own top-level code, so the parent cannot import it to look
+// up the export: the child finds the target (these hung with exit code 13 before).
+describe('a target defined in the main script that awaits start() at its top level', () => {
+  it('a task runs in the child', async () => {
+    const { code, stdout, stderr } = await runScript(['single-file.mjs', 'task']).done;
+    expect(stderr).toBe('');
+    expect(stdout).toBe('hello world from worker\nexitcode 0\n');
+    expect(code).toBe(0);
+  });
+
+  it('a Process subclass runs its run()', async () => {
+    const { code, stdout } = await runScript(['single-file.mjs', 'class']).done;
+    expect(stdout).toBe('run() in greeter\nexitcode 0\n');
+    expect(code).toBe(0);
+  });
+
+  it('a task that is not exported fails in the child with TaskReferenceError', async () => {
+    const { code, stdout, stderr } = await runScript(['single-file.mjs', 'hidden']).done;
+    expect(stdout).toBe('exitcode 1\n');
+    expect(stderr).toMatch(
+      /^Process worker:\nTaskReferenceError: the task is not exported from file:.*single-file\.mjs/,
+    );
+    expect(code).toBe(0);
+  });
+
+  it('a task made differently in the child is refused, not swapped for another function', async () => {
+    const { stdout, stderr } = await runScript(['single-file.mjs', 'differs']).done;
+    expect(stdout).toBe('exitcode 1\n');
+    expect(stderr).toContain('TaskReferenceError');
+  });
+});
