@@ -1,15 +1,15 @@
 import type { Socket } from 'node:net';
-import { checkTimeout, type WaitOptions, waitWithDeadline } from './abort.js';
+import type { WaitOptions } from './abort.js';
 import { Decoder, Encoder } from './codec.js';
 import { sendControl, writeMessage } from './connection-control.js';
 import { type ConnectionOptions, checkBytesRange, checkMaxFrameSize } from './connection-options.js';
+import { Receiver } from './connection-receiver.js';
 import { ConnectionClosedError, MultiprocError } from './errors.js';
 import { BATCH_FRAME_LIMIT, FrameKind } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { FrameWriter, HIGH_WATER } from './frame-writer.js';
-import { endOfStream, Inbox, NO_MESSAGE, type Picker, pickBytes, pickValue } from './inbox.js';
+import { NO_MESSAGE } from './inbox.js';
 import { IncomingFrames } from './incoming-frames.js';
-import { messageIterator } from './message-iterator.js';
 import { type EncodedPart, encodePart, writeModules } from './pre-encoded.js';
 import { SpillCredit } from './spill-credit.js';
 import { filesOfLastEncode } from './spill-extension.js';
@@ -30,36 +30,29 @@ export class Connection {
   readonly #writer: FrameWriter;
   readonly #decoder: FrameDecoder;
   readonly #maxFrameSize: number;
-  readonly #readable: boolean;
   readonly #writable: boolean;
   #encoder: Encoder;
-  readonly #inbox: Inbox;
+  readonly #receiver: Receiver;
   #closed = false;
   #peerClosed: Error | null = null;
   #holds = 0;
   #closeListeners: Array<(error: Error | null) => void> = [];
-  #onMessage: ((message: unknown) => void) | null = null;
   readonly #valueDecoder: Decoder;
   readonly #credit = new SpillCredit();
 
   constructor(socket: Socket, options: ConnectionOptions = {}) {
     this.#maxFrameSize = checkMaxFrameSize(options.maxFrameSize);
-    this.#readable = options.readable ?? true;
     this.#writable = options.writable ?? true;
     const records = options.records ?? true;
     this.#encoder = new Encoder(records);
-    this.#inbox = new Inbox(this, () => endOfStream(this.#closed, this.#peerClosed));
+    this.#receiver = new Receiver(this, options.readable ?? true, () => this.#peerClosed);
     this.#socket = socket;
     this.#writer = new FrameWriter(socket);
     keepUnreadOnEpipe(socket, (chunk) => this.#onData(chunk));
     this.#valueDecoder = new Decoder(records);
     const incoming = new IncomingFrames(
       this.#valueDecoder,
-      {
-        value: (value) => (this.#onMessage ? this.#onMessage(value) : this.#inbox.pushValue(value)),
-        error: (error) => (this.#onMessage ? this.#onMessage(error) : this.#inbox.pushError(error)),
-        bytes: (payload) => this.#inbox.pushBytes(payload),
-      },
+      this.#receiver,
       (error) => this.#fail(error),
       (bytes) => {
         this.#credit.ack(bytes);
@@ -86,20 +79,17 @@ export class Connection {
    * inbox (host links); messages already queued are handed over first.
    */
   set onMessage(handler: ((message: unknown) => void) | null) {
-    this.#onMessage = handler;
-    while (handler !== null && this.#onMessage === handler && this.#inbox.hasMessage()) {
-      handler(this.#inbox.shiftForHandler());
-    }
+    this.#receiver.onMessage = handler;
   }
   get onMessage(): ((message: unknown) => void) | null {
-    return this.#onMessage;
+    return this.#receiver.onMessage;
   }
 
   get closed(): boolean {
     return this.#closed;
   }
   get readable(): boolean {
-    return this.#readable;
+    return this.#receiver.readable;
   }
   get writable(): boolean {
     return this.#writable;
@@ -160,12 +150,7 @@ export class Connection {
 
   /** Receive the next message. Rejects with TimeoutError, AbortError or ConnectionClosedError. */
   recv(options?: WaitOptions): Promise<unknown> {
-    // Fast paths: no deadline to check (a value already queued needs no waiter at all).
-    if (options === undefined && this.#readable && !this.#closed) {
-      const value = this.#inbox.takeReady();
-      return value !== NO_MESSAGE ? Promise.resolve(value) : this.#inbox.takeValue();
-    }
-    return this.#take(options, pickValue);
+    return this.#receiver.recv(options);
   }
 
   /**
@@ -174,32 +159,17 @@ export class Connection {
    * loop (such as `for await`) take queued messages without a promise each.
    */
   recvReady(): unknown {
-    this.#checkRead();
-    return this.#inbox.takeReady();
+    return this.#receiver.recvReady();
   }
 
   /** Receive the next message as bytes. A message sent with `send()` that is not bytes stays queued and this rejects. */
   recvBytes(options?: WaitOptions): Promise<Buffer> {
-    return this.#take(options, pickBytes);
+    return this.#receiver.recvBytes(options);
   }
 
   /** Is a message (or end of stream) ready? Waits up to `timeout` ms. @default 0 */
   poll(timeout = 0): Promise<boolean> {
-    let ms: number;
-    try {
-      this.#checkRead();
-      ms = checkTimeout(timeout);
-    } catch (error) {
-      // A Promise-returning call reports misuse by rejecting, like recv().
-      return Promise.reject(error);
-    }
-    if (this.#inbox.hasMessage() || this.#peerClosed) return Promise.resolve(true);
-    if (ms === 0) return Promise.resolve(false);
-    return waitWithDeadline<boolean>(
-      { timeout: ms },
-      (resolve) => this.#inbox.addWaiter(() => resolve(true)),
-      () => false,
-    );
+    return this.#receiver.poll(timeout);
   }
 
   /** Resolves when outgoing data is below the high-water mark (backpressure for fast senders). */
@@ -240,7 +210,7 @@ export class Connection {
     this.#closed = true;
     this.#writer.close();
     this.#socket.end();
-    this.#inbox.wake();
+    this.#receiver.wake();
     this.#emitClose(null);
   }
 
@@ -264,11 +234,7 @@ export class Connection {
 
   /** Every message until the connection closes (see message-iterator.ts). Breaking out loses nothing. */
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
-    return messageIterator(
-      () =>
-        this.#readable && !this.#closed && this.#inbox.hasMessage() ? this.#inbox.takeReady() : NO_MESSAGE,
-      () => this.recv(),
-    );
+    return this.#receiver.messages();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -280,20 +246,6 @@ export class Connection {
     if (!this.#writable) throw new MultiprocError('connection is read-only', 'ERR_CONNECTION_MODE');
     if (this.#peerClosed)
       throw new ConnectionClosedError('peer closed the connection', { cause: this.#peerClosed });
-  }
-
-  #checkRead(): void {
-    if (this.#closed) throw new ConnectionClosedError('connection is closed');
-    if (!this.#readable) throw new MultiprocError('connection is write-only', 'ERR_CONNECTION_MODE');
-  }
-
-  #take<T>(options: WaitOptions | undefined, pick: Picker<T>): Promise<T> {
-    try {
-      this.#checkRead();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#inbox.take(options, pick);
   }
 
   readonly #onData = (chunk: Buffer): void => {
@@ -325,7 +277,7 @@ export class Connection {
     this.#credit.abandon();
     this.#writer.close();
     if (!this.#socket.destroyed && error !== null) this.#socket.destroy();
-    this.#inbox.wake();
+    this.#receiver.wake();
     this.#emitClose(reason);
   }
 
