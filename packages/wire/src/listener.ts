@@ -9,6 +9,7 @@ import {
   listenOptions,
   parseAddress,
 } from './address.js';
+import { connectArenaSocket } from './arena-socket.js';
 import { toAuthkey } from './authkey.js';
 import { Connection } from './connection.js';
 import { type ConnectionOptions, checkMaxFrameSize } from './connection-options.js';
@@ -150,7 +151,7 @@ export async function Client(address: Address | string, options: ClientOptions =
 
 export function connectSocket(address: Address): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(connectOptions(address));
+    const socket = connectArenaSocket(connectOptions(address));
     const onError = (error: Error) =>
       reject(
         new ConnectionClosedError(`cannot connect to ${addressToString(address)}: ${error.message}`, {

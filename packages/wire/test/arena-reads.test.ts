@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import { afterEach, expect, it } from 'vitest';
+import { closeAll, connect, listen } from './helpers.js';
+
+afterEach(closeAll);
+
+// A connecting socket reads into consecutive slices of shared arenas (arena-socket.ts): a
+// received Buffer is a view of one, so a later read must never write over it.
+it('a client keeps every received Buffer intact while later reads arrive, across arenas and sizes', async () => {
+  const l = await listen();
+  const [client, server] = await connect(l);
+  const sizes = [1, 7, 100, 4095, 16 * 1024, 16 * 1024 + 1, 70_000, 128 * 1024, 300_000, 1_000_000];
+  const sent: string[] = [];
+  for (let round = 0; round < 20; round++) {
+    for (const size of sizes) {
+      const buf = Buffer.alloc(size, (round * 31 + size) & 0xff);
+      if (size >= 4) buf.writeUInt32LE(round, 0);
+      sent.push(digest(buf));
+      server.send(buf);
+    }
+  }
+  server.send('end');
+  const kept: Buffer[] = [];
+  for (;;) {
+    const m = await client.recv({ timeout: 20_000 });
+    if (m === 'end') break;
+    kept.push(m as Buffer);
+  }
+  // Checked only now, after every later read has landed.
+  expect(kept.map(digest)).toEqual(sent);
+}, 60_000);
+
+it('the client side still sees the end of the stream', async () => {
+  const l = await listen();
+  const [client, server] = await connect(l);
+  server.send('last');
+  server.close();
+  expect(await client.recv({ timeout: 10_000 })).toBe('last');
+  await expect(client.recv({ timeout: 10_000 })).rejects.toMatchObject({ name: 'ConnectionClosedError' });
+});
+
+function digest(b: Buffer): string {
+  return createHash('sha1').update(b).digest('hex');
+}
