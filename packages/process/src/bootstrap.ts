@@ -11,6 +11,7 @@ import {
 } from '@multiproc/logging';
 import type { Delivery } from './bootstrap-entry.cjs';
 import { hookSignal } from './children.js';
+import { exitFinished } from './fast-exit.js';
 import { setSelf } from './identity.js';
 import { watchParent } from './parent-watch.js';
 import { restoreBuild } from './process-rebuild.js';
@@ -186,10 +187,9 @@ function onBeforeExit(): void {
   log.info('process shutting down');
   log.info('process exiting with exitcode %d', Number(process.exitCode ?? 0));
   // The loop is empty, so nothing is left to run or flush: exit now, as Python's child
-  // calls os._exit() after its target, rather than through Node's teardown of the
-  // environment and isolate (~0.3 ms of a warm start). Not if someone else listens:
-  // their 'beforeExit' may schedule more work.
-  if (process.listenerCount('beforeExit') === 1) process.exit();
+  // calls os._exit() after its target, rather than through Node's teardown (fast-exit.ts).
+  // Not if someone else listens: their 'beforeExit' may schedule more work.
+  if (process.listenerCount('beforeExit') === 1) exitFinished(Number(process.exitCode ?? 0));
 }
 
 function onExit(code: number): void {

@@ -10,10 +10,12 @@ import {
   ProcessStateError,
   parentProcess,
   setStartMethod,
+  stopSpares,
   TaskReferenceError,
 } from '@multiproc/process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  exitListenerSetsCode,
   exitWith,
   getHidden,
   n,
@@ -74,6 +76,23 @@ describe('exit codes', () => {
     const { p } = await runToEnd({ target: workAtBeforeExit, args: [file] });
     expect(p.exitCode).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe('2');
+  });
+
+  it("is what an 'exit' listener sets after the target finished", async () => {
+    const { p, stderr } = await runToEnd({ target: exitListenerSetsCode, args: [5] });
+    expect(p.exitCode).toBe(5);
+    expect(stderr).toBe('');
+  });
+
+  it('is 0 for a finished warm child too (it ends itself once its parent has its code)', async () => {
+    try {
+      const p = track(new Process({ target: noop, startMethod: 'warm' }));
+      await p.start();
+      await p.join();
+      expect(p.exitCode).toBe(0);
+    } finally {
+      stopSpares();
+    }
   });
 
   it('is n for process.exit(n)', async () => {
