@@ -1,3 +1,6 @@
+import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+
 /*
  * A finished child's exit, as Python's, whose bootstrap ends with os._exit(code) and skips the
  * interpreter's teardown. Node has no _exit(): after process.exit() has run the 'exit'
@@ -5,14 +8,14 @@
  * destructors) costs ~1.2 ms on this VM before the kernel even starts, a quarter of a warm
  * start+join. So a child whose target is done tells its parent the exit code on the IPC
  * channel, and once that message has left (its send callback), exits and ends itself with
- * SIGKILL after the 'exit' listeners; the parent reports the code it was told (process.ts).
- * Only then: a process.exit() of the target's own, an uncaught error, or an 'exit' listener
- * that changes the code takes Node's usual way out, as does a child under a profiler, coverage
- * or an inspector, which write their results during the teardown.
+ * SIGKILL after the 'exit' listeners; the parent reports the code it was told (onChildExit).
+ * A process.exit() of the target's own, an uncaught error, or an 'exit' listener that changes
+ * the code takes Node's usual way out, as does a child under a profiler, coverage or an
+ * inspector, which write their results during the teardown.
  */
 
 /** The IPC message a child sends before it ends itself. */
-export const EXITING = 'exiting';
+const EXITING = 'exiting';
 
 /** The code the parent was told; reallyExit() with that code ends the process at once. */
 let told: number | null = null;
@@ -49,4 +52,28 @@ function fastExitAllowed(): boolean {
   if (process.env.NODE_V8_COVERAGE) return false;
   const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
   return !/--(cpu-prof|heap-prof|prof|inspect|diagnostic-dir|report)/.test(flags);
+}
+
+/**
+ * Parent side: calls `done` with the child's exit code, Python's way (-N for signal N), or the
+ * code the child reported if it then ended itself with SIGKILL.
+ */
+export function onChildExit(child: ChildProcess, done: (exitCode: number) => void): void {
+  let told: number | null = null;
+  child.on('message', (m: { type?: string; code?: number }) => {
+    if (m?.type === EXITING && typeof m.code === 'number') told = m.code;
+  });
+  child.once('exit', (code, signal) => {
+    const settle = () =>
+      done(
+        signal === 'SIGKILL' && told !== null
+          ? told
+          : signal
+            ? -(constants.signals[signal] ?? 0)
+            : (code ?? 0),
+      );
+    // Its last message may still be unread when its exit is seen: the channel's end comes after it.
+    if (signal === 'SIGKILL' && told === null && child.connected) child.once('disconnect', settle);
+    else settle();
+  });
 }

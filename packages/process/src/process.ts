@@ -1,9 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { getLogger, getLoggingConfig, handleRemoteRecord, type LogRecord } from '@multiproc/logging';
 import { trackChild } from './children.js';
-import { EXITING } from './fast-exit.js';
+import { onChildExit } from './fast-exit.js';
 import { currentName, currentProcess, nextIdentity } from './identity.js';
 import { launch, startMethodFor, stdioFor } from './launcher.js';
 import { checkOptions, type ProcessOptions } from './options.js';
@@ -226,30 +225,16 @@ export class Process {
     s.child = child;
     s.pid = child.pid;
     trackChild(this, child, s.daemon);
-    // The code a child said it exits with, just before it ended itself with SIGKILL (fast-exit.ts).
-    let told: number | null = null;
-    child.on('message', (m: { type?: string; record?: LogRecord; code?: number }) => {
+    child.on('message', (m: { type?: string; record?: LogRecord }) => {
       if (m?.type === 'log' && m.record) handleRemoteRecord(m.record);
-      else if (m?.type === EXITING && typeof m.code === 'number') told = m.code;
     });
-    child.once('exit', (code, signal) => {
-      const settle = () => {
-        const exitCode =
-          signal === 'SIGKILL' && told !== null
-            ? told
-            : signal
-              ? -(constants.signals[signal] ?? 0)
-              : (code ?? 0);
-        // What the child sent to primitives owned here is handled before join() resolves.
-        afterLinksDrained(child.pid).then(() => {
-          s.exitCode = exitCode;
-          log.debug('process %s (pid %d) exited with exitcode %d', s.name, s.pid, s.exitCode);
-          s.markExited();
-        });
-      };
-      // Its last message may still be unread when its exit is seen: the channel's end comes after it.
-      if (signal === 'SIGKILL' && told === null && child.connected) child.once('disconnect', settle);
-      else settle();
+    onChildExit(child, (exitCode) => {
+      // What the child sent to primitives owned here is handled before join() resolves.
+      afterLinksDrained(child.pid).then(() => {
+        s.exitCode = exitCode;
+        log.debug('process %s (pid %d) exited with exitcode %d', s.name, s.pid, s.exitCode);
+        s.markExited();
+      });
     });
   }
 
