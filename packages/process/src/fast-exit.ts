@@ -16,6 +16,8 @@ import { constants } from 'node:os';
 
 /** The IPC message a child sends before it ends itself. */
 const EXITING = 'exiting';
+/** How long a parent that saw a SIGKILL waits for the channel's end (a last message). */
+const DISCONNECT_WAIT_MS = 1000;
 
 /** The code the parent was told; reallyExit() with that code ends the process at once. */
 let told: number | null = null;
@@ -72,8 +74,20 @@ export function onChildExit(child: ChildProcess, done: (exitCode: number) => voi
             ? -(constants.signals[signal] ?? 0)
             : (code ?? 0),
       );
-    // Its last message may still be unread when its exit is seen: the channel's end comes after it.
-    if (signal === 'SIGKILL' && told === null && child.connected) child.once('disconnect', settle);
-    else settle();
+    if (signal !== 'SIGKILL' || told !== null || !child.connected) {
+      settle();
+      return;
+    }
+    // Its last message may still be unread when its exit is seen: the channel's end comes after
+    // it. Bounded, because a grandchild that inherited the channel would keep it open.
+    const timer = setTimeout(() => {
+      child.off('disconnect', onDisconnect);
+      settle();
+    }, DISCONNECT_WAIT_MS);
+    const onDisconnect = () => {
+      clearTimeout(timer);
+      settle();
+    };
+    child.once('disconnect', onDisconnect);
   });
 }
