@@ -155,7 +155,9 @@ async function run(p: StartPayload | null): Promise<void> {
   if (typeof fn !== 'function') {
     // Only a target of a main script that was still running could not be checked in the parent.
     throw new TaskReferenceError(
-      `${p.target.name || 'the task'} is not exported from ${p.target.module}: add \`export\` to its declaration so child processes can import it`,
+      p.target.place
+        ? `the task started from ${p.target.module} (its task() call #${p.target.place.ordinal + 1}) is not exported there, or the script makes other task() calls in a child: export it, and make the same task() calls at the script's top level in every process`
+        : `${p.target.name} is not exported from ${p.target.module}: add \`export\` to its declaration so child processes can import it`,
     );
   }
   log.info('child process calling self.run()');

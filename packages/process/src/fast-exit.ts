@@ -10,12 +10,13 @@ import { constants } from 'node:os';
  * channel, and once that message has left (its send callback), exits and ends itself with
  * SIGKILL after the 'exit' listeners; the parent reports the code it was told (onChildExit).
  * A process.exit() of the target's own, an uncaught error, or an 'exit' listener that changes
- * the code takes Node's usual way out, as does a child under a profiler, coverage or an
- * inspector, which write their results during the teardown.
+ * the code takes Node's usual way out, as does a child under a profiler, coverage, trace events
+ * or an inspector named on its command line, which write their results during the teardown (an
+ * inspector opened from code is not seen).
  */
 
 /** The IPC message a child sends before it ends itself. */
-const EXITING = 'exiting';
+const EXITING = 'multiproc.exiting';
 /** How long a parent that saw a SIGKILL waits for the channel's end (a last message). */
 const DISCONNECT_WAIT_MS = 1000;
 
@@ -52,8 +53,9 @@ function patchReallyExit(): void {
 
 function fastExitAllowed(): boolean {
   if (process.env.NODE_V8_COVERAGE) return false;
-  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
-  return !/--(cpu-prof|heap-prof|prof|inspect|diagnostic-dir|report)/.test(flags);
+  // Node accepts `--cpu_prof` for `--cpu-prof`.
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').replaceAll('_', '-');
+  return !/--(cpu-prof|heap-prof|prof|inspect|diagnostic-dir|report|trace-event)/.test(flags);
 }
 
 /**
@@ -66,15 +68,18 @@ export function onChildExit(child: ChildProcess, done: (exitCode: number) => voi
     if (m?.type === EXITING && typeof m.code === 'number') told = m.code;
   });
   child.once('exit', (code, signal) => {
+    // A SIGKILL this process sent (kill()) is -9 even if the child had told its code: it may
+    // have landed while the child's 'exit' listeners ran. Another process's SIGKILL in that
+    // window (well under a millisecond unless a listener is slow) reads as the told code.
     const settle = () =>
       done(
-        signal === 'SIGKILL' && told !== null
+        signal === 'SIGKILL' && told !== null && !child.killed
           ? told
           : signal
             ? -(constants.signals[signal] ?? 0)
             : (code ?? 0),
       );
-    if (signal !== 'SIGKILL' || told !== null || !child.connected) {
+    if (signal !== 'SIGKILL' || told !== null || child.killed || !child.connected) {
       settle();
       return;
     }

@@ -28,8 +28,7 @@ export async function resolveTarget(target: unknown): Promise<ResolvedTarget> {
     const module = brand.module;
     const exports = module === mainScript() ? await settledNamespace(module) : await importOrThrow(module);
     // The main script is still running its top-level code: the child finds the task by its place.
-    if (exports === null)
-      return { module, name: '', place: placeOf(target as (...args: never[]) => unknown, brand) };
+    if (exports === null) return { module, name: '', place: placeOf(brand) };
     for (const [name, value] of Object.entries(exports)) {
       if (value === target) return { module, name };
     }
@@ -81,23 +80,39 @@ let main: string | null | undefined;
 /** The URL of the script node was started with (as its own import.meta.url), or null. */
 function mainScript(): string | null {
   if (main === undefined) {
-    try {
-      main = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : null;
-    } catch {
-      main = null;
+    main = null;
+    const given = process.argv[1];
+    // `node app` runs app.js (or .mjs, .cjs): the path as given may have no extension.
+    for (const path of given ? [given, `${given}.js`, `${given}.mjs`, `${given}.cjs`] : []) {
+      try {
+        main = pathToFileURL(realpathSync(path)).href;
+        break;
+      } catch {
+        // Not this one.
+      }
     }
   }
   return main;
 }
 
+/** Namespaces of main scripts that have finished evaluating. */
+const settled = new Map<string, Record<string, unknown>>();
+
 /**
  * The module's namespace if it has finished evaluating, else null. Importing a module that has
  * settles within a few microtasks; one still running its top-level code (that awaits us) never
- * would before it ends.
+ * would before it ends. Under loader hooks (tsx) even a finished one takes longer, so the first
+ * start may go by place; the namespace is kept once it arrives, for the starts after it.
  */
 async function settledNamespace(module: string): Promise<Record<string, unknown> | null> {
+  const known = settled.get(module);
+  if (known) return known;
   const imported = importOrThrow(module);
-  imported.catch(() => {}); // if the race below is lost, nobody else hears of it
+  // If the race below is lost, nobody else hears of a failure.
+  imported.then(
+    (namespace) => settled.set(module, namespace),
+    () => {},
+  );
   const notYet = new Promise<null>((resolve) => setImmediate(resolve, null));
   return Promise.race([imported, notYet]);
 }

@@ -7,18 +7,20 @@ import { type TaskBrand, taskBrand } from './task.js';
  * import the script to find the task's export name, because that import waits
  * for the script, which waits for start(). Instead the child, which imports the
  * script afresh, finds the task by its place among the script's task() calls,
- * checked against a digest of the function's source so that a task() call that
- * only one side made can never start the wrong function.
+ * checked against a digest of the sources of every task() call up to it, so a
+ * task() call that only one side made (behind `parentProcess() === null`, say)
+ * cannot make the child run another function. (Functions with the same source,
+ * such as closures from one factory, are told apart by their place only.)
  */
 
 /** How the child finds a task whose export name the parent could not look up. */
 export interface TaskPlace {
   ordinal: number;
-  digest: number;
+  chain: number;
 }
 
-export function placeOf(fn: (...args: never[]) => unknown, brand: TaskBrand): TaskPlace {
-  return { ordinal: brand.ordinal, digest: sourceDigest(fn) };
+export function placeOf(brand: TaskBrand): TaskPlace {
+  return { ordinal: brand.ordinal, chain: brand.chain };
 }
 
 /** The export of `exports` that is the task at `place` of `module`, or undefined. */
@@ -29,20 +31,9 @@ export function findByPlace(
 ): ((...args: unknown[]) => unknown) | undefined {
   for (const value of Object.values(exports)) {
     const brand = taskBrand(value);
-    if (brand?.module !== module || brand.ordinal !== place.ordinal) continue;
-    const fn = value as (...args: unknown[]) => unknown;
-    return sourceDigest(fn) === place.digest ? fn : undefined;
+    if (brand?.module === module && brand.ordinal === place.ordinal && brand.chain === place.chain) {
+      return value as (...args: unknown[]) => unknown;
+    }
   }
   return undefined;
-}
-
-/** FNV-1a over the function's source text: cheap, and enough to tell two functions apart. */
-function sourceDigest(fn: (...args: never[]) => unknown): number {
-  const text = Function.prototype.toString.call(fn);
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
 }

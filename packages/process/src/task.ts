@@ -9,18 +9,25 @@ export interface TargetReference {
   name: string;
 }
 
-/** What task() records on a function: its module, and its place among that module's task() calls. */
+/**
+ * What task() records on a function: its module, its place among that module's task() calls,
+ * and a digest of the sources of those calls up to this one (task-place.ts).
+ */
 export interface TaskBrand {
   module: string;
   ordinal: number;
+  chain: number;
 }
 
 export type TaskFunction<A extends any[] = any[], R = unknown> = ((...args: A) => R) & {
   readonly [TASK]: TaskBrand;
 };
 
-/** task() calls per module so far: a child importing the module makes the same calls in the same order. */
-const counts = new Map<string, number>();
+/**
+ * task() calls per module so far, and the digest of their sources: a child importing the module
+ * makes the same calls in the same order.
+ */
+const calls = new Map<string, { count: number; chain: number }>();
 
 /**
  * Mark an exported function as runnable in another process. The child
@@ -36,12 +43,46 @@ export function task<F extends (...args: any[]) => any>(
   if (typeof fn !== 'function') throw new InvalidArgumentError('task() needs a function');
   const module = String(moduleUrl);
   if (!module) throw new InvalidArgumentError('task() needs the module URL: task(import.meta.url, fn)');
-  const ordinal = counts.get(module) ?? 0;
-  counts.set(module, ordinal + 1);
-  Object.defineProperty(fn, TASK, { value: { module, ordinal } satisfies TaskBrand, enumerable: false });
+  const seen = calls.get(module) ?? { count: 0, chain: FNV_OFFSET };
+  const brand: TaskBrand = { module, ordinal: seen.count, chain: fnv(seen.chain, sourceAndSite(fn)) };
+  calls.set(module, { count: seen.count + 1, chain: brand.chain });
+  Object.defineProperty(fn, TASK, { value: brand, enumerable: false });
   return fn as F & TaskFunction<Parameters<F>, ReturnType<F>>;
 }
 
 export function taskBrand(fn: unknown): TaskBrand | undefined {
   return typeof fn === 'function' ? (fn as Partial<TaskFunction>)[TASK] : undefined;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a of `text`, continuing from `hash`. */
+function fnv(hash: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/**
+ * The function's source and where task() was called from (line:column): closures from one
+ * factory share their source but not their call sites.
+ */
+function sourceAndSite(fn: (...args: never[]) => unknown): string {
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  let site = '';
+  try {
+    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = (_error, frames) => frames;
+    const holder: { stack?: NodeJS.CallSite[] } = {};
+    Error.captureStackTrace(holder, task);
+    const caller = holder.stack?.[0];
+    if (caller) site = `${caller.getLineNumber()}:${caller.getColumnNumber()}`;
+  } finally {
+    Error.stackTraceLimit = limit;
+    Error.prepareStackTrace = prepare;
+  }
+  return `${site} ${Function.prototype.toString.call(fn)}`;
 }

@@ -23,7 +23,7 @@ describe('a target defined in the main script that awaits start() at its top lev
     const { code, stdout, stderr } = await runScript(['single-file.mjs', 'hidden']).done;
     expect(stdout).toBe('exitcode 1\n');
     expect(stderr).toMatch(
-      /^Process worker:\nTaskReferenceError: the task is not exported from file:.*single-file\.mjs/,
+      /^Process worker:\nTaskReferenceError: the task started from file:.*single-file\.mjs \(its task\(\) call #2\) is not exported there/,
     );
     expect(code).toBe(0);
   });
@@ -32,5 +32,13 @@ describe('a target defined in the main script that awaits start() at its top lev
     const { stdout, stderr } = await runScript(['single-file.mjs', 'differs']).done;
     expect(stdout).toBe('exitcode 1\n');
     expect(stderr).toContain('TaskReferenceError');
+  });
+
+  it('closures with one source are told apart by place, and a task() call only the parent made is refused', async () => {
+    const same = await runScript(['single-file-factory.mjs']).done;
+    expect(same.stdout).toBe('scaled 15\nexitcode 0\n');
+    const shifted = await runScript(['single-file-factory.mjs', 'extra']).done;
+    expect(shifted.stdout).toBe('exitcode 1\n');
+    expect(shifted.stderr).toContain('TaskReferenceError');
   });
 });
