@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -24,13 +24,14 @@ import {
   rejects,
   setExitCode,
   sleepFor,
+  slowExitListener,
   throws,
   workAtBeforeExit,
   writeEnv,
   writeInfo,
   zeroN,
 } from './fixtures/tasks.mjs';
-import { cleanup, collect, isGone, procState, tempDir, track } from './helpers.js';
+import { cleanup, collect, isGone, procState, tempDir, track, waitFor } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -93,6 +94,16 @@ describe('exit codes', () => {
     } finally {
       stopSpares();
     }
+  });
+
+  it("is -9 after kill() while the finished child's 'exit' listeners run", async () => {
+    const file = join(tempDir(), 'exiting');
+    const p = track(new Process({ target: slowExitListener, args: [file, 20_000] }));
+    await p.start();
+    expect(await waitFor(() => existsSync(file), 10_000)).toBe(true);
+    p.kill();
+    await p.join({ timeout: 10_000 });
+    expect(p.exitCode).toBe(-9);
   });
 
   it('is n for process.exit(n)', async () => {
