@@ -6,7 +6,7 @@ import { Connection } from './connection.js';
 import { infoToError } from './error-codec.js';
 import { ConnectionClosedError, type RemoteErrorInfo } from './errors.js';
 import { handshakeInTree } from './handshake.js';
-import { connectSocket } from './listener.js';
+import { connectForFrames } from './listener.js';
 import { CANCEL, CAST, ERR, LINK, PUSH, REQ, RES } from './messages.js';
 
 type PushListener = (event: string, value: unknown) => void;
@@ -166,7 +166,7 @@ export class HostLink {
   async #connect(address: Address): Promise<void> {
     let conn: Connection;
     try {
-      const socket = await connectSocket(address);
+      const socket = await connectForFrames(address);
       // Stays referenced until the Connection takes over (it unrefs, then holds per pending request):
       // requests and casts queued while connecting would otherwise die with a process that has
       // nothing else to do, before they are even sent.

@@ -9,13 +9,13 @@ import {
   listenOptions,
   parseAddress,
 } from './address.js';
-import { connectArenaSocket } from './arena-socket.js';
 import { toAuthkey } from './authkey.js';
 import { Connection } from './connection.js';
 import { type ConnectionOptions, checkMaxFrameSize } from './connection-options.js';
 import { ConnectionClosedError, InvalidArgumentError, MultiprocError } from './errors.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, handshake } from './handshake.js';
 import { privateDir } from './private-dir.js';
+import { connectReadingSocket } from './reading-socket.js';
 
 export interface ListenerOptions {
   /** A socket path or `{ host, port }`. Omitted: a private Unix socket in a 0700 directory. */
@@ -143,15 +143,23 @@ export interface ClientOptions extends Pick<ConnectionOptions, 'maxFrameSize'> {
 
 /** Connect to a Listener, as Python's `multiprocessing.connection.Client`. */
 export async function Client(address: Address | string, options: ClientOptions = {}): Promise<Connection> {
-  const socket = await connectSocket(parseAddress(address));
+  const socket = await connectForFrames(parseAddress(address));
   const authkey = options.authkey === undefined ? null : toAuthkey(options.authkey);
   const head = await handshake(socket, 'client', authkey, options.timeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
   return new Connection(socket, { maxFrameSize: options.maxFrameSize, head });
 }
 
 export function connectSocket(address: Address): Promise<net.Socket> {
+  return connected(net.connect(connectOptions(address)), address);
+}
+
+/** @internal A socket for a Connection: reads without the Readable stream (reading-socket.ts). */
+export function connectForFrames(address: Address): Promise<net.Socket> {
+  return connected(connectReadingSocket(connectOptions(address)), address);
+}
+
+function connected(socket: net.Socket, address: Address): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connectArenaSocket(connectOptions(address));
     const onError = (error: Error) =>
       reject(
         new ConnectionClosedError(`cannot connect to ${addressToString(address)}: ${error.message}`, {

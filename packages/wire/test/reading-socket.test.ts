@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import net from 'node:net';
+import { connectSocket } from '@multiproc/wire';
 import { afterEach, expect, it } from 'vitest';
 import { closeAll, connect, listen } from './helpers.js';
 
 afterEach(closeAll);
 
-// A connecting socket reads into consecutive slices of shared arenas (arena-socket.ts): a
-// received Buffer is a view of one, so a later read must never write over it.
+// A connecting socket reads through `onread` (reading-socket.ts): a large read is handed on as
+// it is and a small one copied out, so a later read must never write over a received Buffer.
 it('a client keeps every received Buffer intact while later reads arrive, across arenas and sizes', async () => {
   const l = await listen();
   const [client, server] = await connect(l);
@@ -42,3 +44,21 @@ it('the client side still sees the end of the stream', async () => {
 function digest(b: Buffer): string {
   return createHash('sha1').update(b).digest('hex');
 }
+
+it('the exported connectSocket is a plain readable socket (for await, setEncoding)', async () => {
+  const server = net.createServer((s) => {
+    s.write('one ');
+    setTimeout(() => s.end('two'), 20);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as net.AddressInfo;
+    const socket = await connectSocket({ host: '127.0.0.1', port });
+    socket.setEncoding('utf8');
+    let text = '';
+    for await (const chunk of socket) text += chunk as string;
+    expect(text).toBe('one two');
+  } finally {
+    server.close();
+  }
+});
