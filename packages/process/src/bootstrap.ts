@@ -187,11 +187,12 @@ function onBeforeExit(): void {
   if (shutdownLogged) return;
   shutdownLogged = true;
   log.info('process shutting down');
-  log.info('process exiting with exitcode %d', Number(process.exitCode ?? 0));
+  const code = Number(process.exitCode ?? 0);
+  log.info('process exiting with exitcode %d', code);
   // The loop is empty, so nothing is left to run or flush: exit now, as Python's child
   // calls os._exit() after its target, rather than through Node's teardown (fast-exit.ts).
   // Not if someone else listens: their 'beforeExit' may schedule more work.
-  if (process.listenerCount('beforeExit') === 1) exitFinished(Number(process.exitCode ?? 0));
+  if (process.listenerCount('beforeExit') === 1) exitFinished(code);
 }
 
 function onExit(code: number): void {

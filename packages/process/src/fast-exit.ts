@@ -63,23 +63,23 @@ function fastExitAllowed(): boolean {
  * code the child reported if it then ended itself with SIGKILL.
  */
 export function onChildExit(child: ChildProcess, done: (exitCode: number) => void): void {
-  let told: number | null = null;
+  let reported: number | null = null;
   child.on('message', (m: { type?: string; code?: number }) => {
-    if (m?.type === EXITING && typeof m.code === 'number') told = m.code;
+    if (m?.type === EXITING && typeof m.code === 'number') reported = m.code;
   });
   child.once('exit', (code, signal) => {
-    // A SIGKILL this process sent (kill()) is -9 even if the child had told its code: it may
+    // A SIGKILL this process sent (kill()) is -9 even if the child had reported its code: it may
     // have landed while the child's 'exit' listeners ran. Another process's SIGKILL in that
-    // window (well under a millisecond unless a listener is slow) reads as the told code.
+    // window (well under a millisecond unless a listener is slow) reads as the reported code.
     const settle = () =>
       done(
-        signal === 'SIGKILL' && told !== null && !child.killed
-          ? told
+        signal === 'SIGKILL' && reported !== null && !child.killed
+          ? reported
           : signal
             ? -(constants.signals[signal] ?? 0)
             : (code ?? 0),
       );
-    if (signal !== 'SIGKILL' || told !== null || child.killed || !child.connected) {
+    if (signal !== 'SIGKILL' || reported !== null || child.killed || !child.connected) {
       settle();
       return;
     }

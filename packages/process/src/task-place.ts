@@ -7,10 +7,10 @@ import { type TaskBrand, taskBrand } from './task.js';
  * import the script to find the task's export name, because that import waits
  * for the script, which waits for start(). Instead the child, which imports the
  * script afresh, finds the task by its place among the script's task() calls,
- * checked against a digest of the sources of every task() call up to it, so a
- * task() call that only one side made (behind `parentProcess() === null`, say)
- * cannot make the child run another function. (Functions with the same source,
- * such as closures from one factory, are told apart by their place only.)
+ * checked against a digest of the source and call site of every task() call up
+ * to it, so a task() call that only one side made (behind `parentProcess() ===
+ * null`, say) cannot make the child run another function, even one with the same
+ * source (closures from one factory).
  */
 
 /** How the child finds a task whose export name the parent could not look up. */

@@ -11,7 +11,7 @@ export interface TargetReference {
 
 /**
  * What task() records on a function: its module, its place among that module's task() calls,
- * and a digest of the sources of those calls up to this one (task-place.ts).
+ * and a digest of the sources and call sites of those calls up to this one (task-place.ts).
  */
 export interface TaskBrand {
   module: string;

@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, runScript } from './helpers.js';
+import { cleanup, FIXTURES, runScript } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -40,5 +41,12 @@ describe('a target defined in the main script that awaits start() at its top lev
     const shifted = await runScript(['single-file-factory.mjs', 'extra']).done;
     expect(shifted.stdout).toBe('exitcode 1\n');
     expect(shifted.stderr).toContain('TaskReferenceError');
+  });
+
+  it('also when the script was started without its extension (`node app` for app.js)', async () => {
+    const { code, stdout, stderr } = await runScript(['app'], { cwd: join(FIXTURES, 'esm-app') }).done;
+    expect(stderr).toBe('');
+    expect(stdout).toBe('hello from app\nexitcode 0\n');
+    expect(code).toBe(0);
   });
 });
