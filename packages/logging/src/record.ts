@@ -1,4 +1,5 @@
-import { format } from 'node:util';
+const { format } = process.getBuiltinModule('node:util');
+
 import { levelName } from './levels.js';
 
 /**

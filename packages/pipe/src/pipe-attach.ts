@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+const { randomBytes } = process.getBuiltinModule('node:crypto');
+
 import {
   Client,
   type Connection,

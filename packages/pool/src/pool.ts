@@ -1,4 +1,5 @@
-import { EventEmitter } from 'node:events';
+const { EventEmitter } = process.getBuiltinModule('node:events');
+
 import { getLogger } from '@multiproc/logging';
 import { abortError, InvalidArgumentError, ProcessStateError } from '@multiproc/wire';
 import { AsyncResult, withCallbacks } from './async-result.js';

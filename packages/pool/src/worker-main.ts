@@ -1,4 +1,5 @@
-import { once } from 'node:events';
+const { once } = process.getBuiltinModule('node:events');
+
 import { getLogger } from '@multiproc/logging';
 import { type TaskFunction, task } from '@multiproc/process';
 import {

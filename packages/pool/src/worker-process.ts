@@ -1,4 +1,5 @@
-import { constants } from 'node:os';
+const { constants } = process.getBuiltinModule('node:os');
+
 import { getLogger } from '@multiproc/logging';
 import { Process, type StartMethod } from '@multiproc/process';
 import { type Connection, getAuthkey, Listener, WorkerExitedError } from '@multiproc/wire';

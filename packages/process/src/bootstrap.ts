@@ -1,4 +1,5 @@
-import { writeSync } from 'node:fs';
+const { writeSync } = process.getBuiltinModule('node:fs');
+
 import type net from 'node:net';
 import {
   applyLoggingConfig,

@@ -1,6 +1,4 @@
-import { availableParallelism } from 'node:os';
-
 /** Number of CPUs this process may use (at least 1). */
 export function cpuCount(): number {
-  return Math.max(1, availableParallelism());
+  return Math.max(1, process.getBuiltinModule('node:os').availableParallelism());
 }

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
 
 /*
  * A finished child's exit, as Python's, whose bootstrap ends with os._exit(code) and skips the
@@ -76,7 +75,7 @@ export function onChildExit(child: ChildProcess, done: (exitCode: number) => voi
         signal === 'SIGKILL' && reported !== null && !child.killed
           ? reported
           : signal
-            ? -(constants.signals[signal] ?? 0)
+            ? -(process.getBuiltinModule('node:os').constants.signals[signal] ?? 0)
             : (code ?? 0),
       );
     if (signal !== 'SIGKILL' || reported !== null || child.killed || !child.connected) {

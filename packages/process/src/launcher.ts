@@ -1,6 +1,9 @@
-import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
-import { isAbsolute } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+
+const { fork } = process.getBuiltinModule('node:child_process');
+const { isAbsolute } = process.getBuiltinModule('node:path');
+const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
+
 import { currentName } from './identity.js';
 import { onSparesReady, replenish, SPARE_INIT, setSpareTarget, takeSpare } from './spares.js';
 import { closeParentCopy, type OsHandle, type StartPayload, takeUnread } from './start-payload.js';

@@ -1,5 +1,3 @@
-import { tmpdir } from 'node:os';
-
 /**
  * A daemon must die with its parent even when the parent is SIGKILLed and
  * even while this process's main thread is stuck in a CPU-bound loop, where
@@ -30,7 +28,12 @@ export async function watchParent(parentPid: number, intervalMs = 100): Promise<
     eval: true,
     execArgv: [],
     env: {},
-    workerData: { parentPid, selfPid: process.pid, intervalMs, tmpdir: tmpdir() },
+    workerData: {
+      parentPid,
+      selfPid: process.pid,
+      intervalMs,
+      tmpdir: process.getBuiltinModule('node:os').tmpdir(),
+    },
     resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 },
   });
   worker.unref();

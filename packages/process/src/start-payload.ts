@@ -1,4 +1,7 @@
-import net from 'node:net';
+import type net from 'node:net';
+
+const { Server, Socket } = process.getBuiltinModule('node:net');
+
 import type { LoggingConfig } from '@multiproc/logging';
 import { isPlainJson } from './plain-args.js';
 import type { ResolvedTarget } from './target.js';
@@ -30,7 +33,7 @@ export interface StartPayload {
 export type OsHandle = net.Socket | net.Server;
 
 export function isOsHandle(value: unknown): value is OsHandle {
-  return value instanceof net.Socket || value instanceof net.Server;
+  return value instanceof Socket || value instanceof Server;
 }
 
 /**
@@ -79,7 +82,7 @@ export function restoreHandles(args: unknown[], handles: OsHandle[]): unknown[] 
  * what it reads between the send and the close of the parent's copy.
  */
 export function takeUnread(handle: OsHandle): Buffer | undefined {
-  if (!(handle instanceof net.Socket)) return undefined;
+  if (!(handle instanceof Socket)) return undefined;
   const chunks: Buffer[] = [];
   for (let c = handle.read(); c !== null; c = handle.read()) chunks.push(Buffer.from(c));
   // read() may have restarted reading; stop it in the same tick, before the send.
@@ -93,5 +96,5 @@ export function takeUnread(handle: OsHandle): Buffer | undefined {
  * processes, where the parent's copy would take some of the connections.
  */
 export function closeParentCopy(handle: OsHandle): void {
-  if (handle instanceof net.Server) handle.close();
+  if (handle instanceof Server) handle.close();
 }

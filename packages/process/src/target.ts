@@ -1,5 +1,6 @@
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+const { realpathSync } = process.getBuiltinModule('node:fs');
+const { pathToFileURL } = process.getBuiltinModule('node:url');
+
 import { type TargetReference, taskBrand } from './task.js';
 import { placeOf, type TaskPlace } from './task-place.js';
 import { TaskReferenceError } from './wire-core.js';

@@ -10,7 +10,7 @@ afterEach(cleanup);
 // A spawned child's start-up is mostly Node's ESM loader, ~1 ms per module file: the packages
 // on the start path ship one file per entry point (scripts/bundle-dist.mjs). This pins that.
 describe('what a spawned child loads', () => {
-  it('a no-op child loads one file each of wire/core, logging and process, and the CommonJS entry', async () => {
+  it('a no-op child loads one file each of wire/core, logging and process, and the CommonJS entry, and no builtin as an ES module', async () => {
     const log = join(tempDir(), 'loaded.txt');
     const p = track(
       new Process({
@@ -22,9 +22,13 @@ describe('what a spawned child loads', () => {
     await p.start();
     await p.join();
     expect(p.exitCode).toBe(0);
-    const ours = readFileSync(log, 'utf8')
-      .split('\n')
-      .filter((url) => /\/packages\/(wire|logging|process)\/dist\//.test(url))
+    const lines = readFileSync(log, 'utf8').split('\n');
+    // Builtins come from process.getBuiltinModule(): an ES import of one builds a facade of
+    // all its exports, running every lazy getter (~3-5 ms of a child's start in all).
+    expect(lines.filter((line) => line.startsWith('builtin ') && /\/packages\/\w+\/dist\//.test(line))).toEqual([]);
+    expect(lines.some((line) => line.startsWith('builtin node:'))).toBe(true); // the hook does see them
+    const ours = lines
+      .filter((url) => url.startsWith('file:') && /\/packages\/(wire|logging|process)\/dist\//.test(url))
       .map((url) => url.replace(/^.*\/packages\//, ''));
     expect(ours).toContain('process/dist/bootstrap-entry.cjs');
     expect(ours).toContain('process/dist/index.js');

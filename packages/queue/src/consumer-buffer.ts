@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { BatchList } from './batch-list.js';
 import { MAX_CREDIT } from './batch-size.js';
 

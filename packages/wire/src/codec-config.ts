@@ -1,4 +1,7 @@
-import net from 'node:net';
+import type net from 'node:net';
+
+const { Server, Socket } = process.getBuiltinModule('node:net');
+
 import { type addExtension, Packr, Unpackr } from 'msgpackr';
 import { errorToInfo } from './error-codec.js';
 import { EncodeError, type RemoteErrorInfo } from './errors.js';
@@ -53,11 +56,11 @@ export const errorExtension: Extension = {
 };
 
 // Sockets and servers only cross as OS handles (Process arguments), never inside data.
-export const socketExtensions: Extension[] = [net.Socket, net.Server].map((Class) => ({
+export const socketExtensions: Extension[] = [Socket, Server].map((Class) => ({
   Class,
   type: REJECT_EXT,
   write(value: unknown) {
-    const what = value instanceof net.Server ? 'net.Server' : 'net.Socket';
+    const what = value instanceof Server ? 'net.Server' : 'net.Socket';
     throw new EncodeError(
       `cannot encode a ${what}: sockets and servers can only be passed as Process arguments, where they are handed over as OS handles`,
     );

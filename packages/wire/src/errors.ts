@@ -1,4 +1,20 @@
 /**
+ * Every multiproc module takes Node's builtins from `process.getBuiltinModule()`
+ * (Node >= 20.16), not from `import ... from 'node:fs'`: an ES import of a
+ * builtin builds a facade of all its exports, which runs every lazy getter
+ * (fs loads its streams, net its BlockList, util its parseArgs and MIME
+ * parser). In a spawned child those facades cost ~4 ms of a ~45 ms start.
+ * This check sits here because errors.ts is the first module of every
+ * multiproc graph (wire/core begins with it), so an older Node fails with this
+ * message rather than "getBuiltinModule is not a function".
+ */
+if (typeof process.getBuiltinModule !== 'function') {
+  throw new Error(
+    `multiproc needs Node.js 20.16 or newer (process.getBuiltinModule); this is ${process.version}`,
+  );
+}
+
+/**
  * Every error multiproc throws is a MultiprocError with a stable string `code`.
  * Subclasses exist so callers can `instanceof` them; the `code` is what to match
  * across package versions and across processes (it survives the wire).

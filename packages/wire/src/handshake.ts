@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+const { createHmac, randomBytes, timingSafeEqual } = process.getBuiltinModule('node:crypto');
+
 import type { Socket } from 'node:net';
 import { decodeValue, encodeValue } from './codec.js';
 import { AuthenticationError, ConnectionClosedError, MultiprocError, ProtocolError } from './errors.js';

@@ -1,6 +1,10 @@
-import { chmodSync } from 'node:fs';
-import net from 'node:net';
-import { join } from 'node:path';
+const { chmodSync } = process.getBuiltinModule('node:fs');
+
+import type net from 'node:net';
+
+const { createServer } = process.getBuiltinModule('node:net');
+const { join } = process.getBuiltinModule('node:path');
+
 import { type Address, addressToString, isTcp, listenOptions, parseAddress } from './address.js';
 import { getAuthkey } from './authkey.js';
 import { Connection } from './connection.js';
@@ -59,7 +63,7 @@ export class Host {
     }
     this.#authkey = options.authkey ? Buffer.from(options.authkey) : getAuthkey();
     markHostStarted();
-    this.#server = net.createServer((socket) => this.#onSocket(socket));
+    this.#server = createServer((socket) => this.#onSocket(socket));
     this.#address = addressToString(address);
     this.ready = new Promise<void>((resolve, reject) => {
       this.#server.once('listening', () => {

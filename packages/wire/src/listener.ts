@@ -1,6 +1,10 @@
-import { chmodSync } from 'node:fs';
-import net from 'node:net';
-import { join } from 'node:path';
+const { chmodSync } = process.getBuiltinModule('node:fs');
+
+import type net from 'node:net';
+
+const { connect, createServer } = process.getBuiltinModule('node:net');
+const { join } = process.getBuiltinModule('node:path');
+
 import {
   type Address,
   addressToString,
@@ -62,7 +66,7 @@ export class Listener {
     this.#options = { maxFrameSize: options.maxFrameSize };
     checkMaxFrameSize(options.maxFrameSize);
     this.#handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-    this.#server = net.createServer((socket) => this.#onSocket(socket));
+    this.#server = createServer((socket) => this.#onSocket(socket));
     this.ready = new Promise<void>((resolve, reject) => {
       this.#rejectReady = reject;
       this.#server.once('error', (error) =>
@@ -150,7 +154,7 @@ export async function Client(address: Address | string, options: ClientOptions =
 }
 
 export function connectSocket(address: Address): Promise<net.Socket> {
-  return connected(net.connect(connectOptions(address)), address);
+  return connected(connect(connectOptions(address)), address);
 }
 
 /** @internal A socket for a Connection: reads without the Readable stream (reading-socket.ts). */

@@ -1,6 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+const { mkdtempSync, rmSync } = process.getBuiltinModule('node:fs');
+const { join } = process.getBuiltinModule('node:path');
 
 let dir: string | null = null;
 
@@ -10,7 +9,8 @@ let dir: string | null = null;
  */
 export function privateDir(): string {
   if (dir === null) {
-    dir = mkdtempSync(join(tmpdir(), `mp-${process.pid}-`));
+    // node:os only now: a process that never makes a socket dir never loads it.
+    dir = mkdtempSync(join(process.getBuiltinModule('node:os').tmpdir(), `mp-${process.pid}-`));
     process.once('exit', removePrivateDir);
   }
   return dir;

@@ -1,4 +1,6 @@
-import net from 'node:net';
+import type net from 'node:net';
+
+const { connect } = process.getBuiltinModule('node:net');
 
 /*
  * A client socket for wire's own connections that reads through Node's `onread` option and
@@ -22,7 +24,7 @@ const COPY_MAX = 4096;
 export function connectReadingSocket(options: net.NetConnectOpts): net.Socket {
   let readBuffer = Buffer.allocUnsafeSlow(READ_BYTES);
   let kept: Buffer[] | null = null;
-  const socket: net.Socket = net.connect({
+  const socket: net.Socket = connect({
     ...options,
     onread: {
       // Called for the first read and after each one: the buffer for the next read.

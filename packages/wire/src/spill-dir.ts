@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+const { randomBytes } = process.getBuiltinModule('node:crypto');
+const { mkdirSync, readdirSync, rmdirSync, rmSync, statSync } = process.getBuiltinModule('node:fs');
 
 /*
  * Where large payloads wait between processes (see spilled-bytes.ts): one

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+const { closeSync, openSync, readSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
+
 import { InvalidArgumentError, MultiprocError } from './errors.js';
 import { isSpillPath, spillDir, spillDirReady, spillFailed } from './spill-dir.js';
 

@@ -1,4 +1,5 @@
-import { readSync } from 'node:fs';
+const { readSync } = process.getBuiltinModule('node:fs');
+
 import type { Socket } from 'node:net';
 
 /**
