@@ -126,27 +126,38 @@ async function main() {
   const t0 = Date.now();
   for (const w of WORKLOADS) {
     if (opts.only && !opts.only.includes(w.id)) continue;
-    for (const c of await w.cases(ctx)) {
+    const cases = await w.cases(ctx);
+    const runnable = [];
+    for (const c of cases) {
       if (c.skip || !c.cmd) {
         rows.push({ ...c, note: c.skip });
         process.stderr.write(`- ${c.workload} | ${c.system}: ${c.skip}\n`);
         continue;
       }
-      const values = [];
-      const rss = [];
-      const cold = [];
-      let error;
-      for (let i = 0; i < opts.runs; i++) {
-        const r = await runOnce(c.cmd, guardMs);
+      const row = { ...c, values: [], rss: [], cold: [], error: undefined };
+      rows.push(row);
+      runnable.push(row);
+    }
+    // Round-robin: run i of every system of a workload before run i + 1, so a slow
+    // phase of the machine (this VM's speed drifts by 20% over tens of seconds) lands on
+    // all of a workload's systems alike instead of on whichever ran then.
+    for (let i = 0; i < opts.runs; i++) {
+      for (const row of runnable) {
+        if (row.error) continue;
+        const r = await runOnce(row.cmd, guardMs);
         if (r.error) {
-          error = r.error;
-          break;
+          row.error = r.error;
+          continue;
         }
-        values.push(r.value);
-        if (r.rssKB) rss.push(r.rssKB);
-        if (typeof r.cold === 'number') cold.push(r.cold);
+        row.values.push(r.value);
+        if (r.rssKB) row.rss.push(r.rssKB);
+        if (typeof r.cold === 'number') row.cold.push(r.cold);
       }
-      const row = { ...c, values, error };
+    }
+    for (const row of runnable) {
+      const { values, rss, cold, error } = row;
+      delete row.rss;
+      delete row.cold;
       if (values.length && !error) {
         row.median = median(values);
         row.min = Math.min(...values);
@@ -154,12 +165,15 @@ async function main() {
         row.rssMB = rss.length ? Math.max(...rss) / 1024 : undefined;
         // Cases that warm up report their first, cold run too: shown, not ranked.
         if (cold.length) {
-          row.note = [row.note, `cold first run: ${fmt(median(cold))} ${c.unit}`].filter(Boolean).join('; ');
+          row.note = [row.note, `cold first run: ${fmt(median(cold))} ${row.unit}`]
+            .filter(Boolean)
+            .join('; ');
         }
+      } else {
+        delete row.median;
       }
-      rows.push(row);
       process.stderr.write(
-        `${error ? 'x' : '+'} ${c.workload} | ${c.system}: ${error ?? `${fmt(row.median)} ${c.unit}`}\n`,
+        `${error ? 'x' : '+'} ${row.workload} | ${row.system}: ${error ?? `${fmt(row.median)} ${row.unit}`}\n`,
       );
     }
   }
@@ -200,7 +214,9 @@ async function main() {
   lines.push(
     `- python3: ${ctx.pythonVersion ?? 'not found (Python anchors skipped)'}; taskset: ${ctx.taskset ? 'yes (latency rows also pinned with taskset -c 0)' : 'not found (pinned rows skipped)'}`,
   );
-  lines.push(`- runs per system: ${opts.runs}, each in its own child process; median/min/max over runs`);
+  lines.push(
+    `- runs per system: ${opts.runs}, each in its own child process, round-robin over a workload's systems; median/min/max over runs`,
+  );
   lines.push(
     '- ratio = median / median of the best anchor (non-multiproc row) of the same workload in this run, pinned vs pinned; for ms/us units lower is better, for rates higher is better',
   );
