@@ -1,3 +1,5 @@
+import { publishLink } from './process-link.js';
+
 // Re-exported so users can `instanceof`-check what this package throws without another import.
 
 export {
@@ -21,7 +23,11 @@ export {
 } from './levels.js';
 export { getLogger, isLoggingToStderr, logToStderr } from './library-logger.js';
 export { Logger } from './logger.js';
+export type { LoggingLink } from './process-link.js';
 export type { LogRecord } from './record.js';
 export { type RecordForwarder, setProcessNameProvider, setRecordForwarder } from './routing.js';
 export { StderrHandler, type StderrHandlerOptions } from './stderr-handler.js';
 export { InvalidArgumentError, MultiprocError } from './wire-errors.js';
+
+// For @multiproc/process, which does not import this package (process-link.ts).
+publishLink();

@@ -1,19 +1,12 @@
 const { writeSync } = process.getBuiltinModule('node:fs');
 
 import type net from 'node:net';
-import {
-  applyLoggingConfig,
-  formatRecord,
-  getLogger,
-  isLoggingToStderr,
-  type LogRecord,
-  setProcessNameProvider,
-  setRecordForwarder,
-} from '@multiproc/logging';
+import type { LogRecord } from '@multiproc/logging';
 import type { Delivery } from './bootstrap-entry.cjs';
 import { hookSignal } from './children.js';
 import { exitFinished } from './fast-exit.js';
 import { setSelf } from './identity.js';
+import { loadedLogging, loadLogging, onLoggingLoaded } from './logging-link.js';
 import { watchParent } from './parent-watch.js';
 import { restoreBuild } from './process-rebuild.js';
 import { SPARE_INIT, SPARE_NAME, SPARE_READY } from './spares.js';
@@ -30,7 +23,8 @@ import { loadWire, setAuthkey, TaskReferenceError } from './wire-core.js';
  * in the package's entry, not a file of its own: a spawned child loads one
  * file of process instead of three (each ES module file costs ~0.7 ms).
  */
-const log = getLogger();
+/** logging's INFO: the level of the bootstrap's own lines. */
+const INFO = 20;
 let name = 'Process';
 const handles: net.Socket[] = [];
 const releases: (() => void)[] = [];
@@ -137,9 +131,15 @@ async function run(p: StartPayload | null): Promise<void> {
   name = p.name;
   setSelf(p.name, p.daemon, p.identity, p.parentName, p.parentPid);
   setAuthkey(Buffer.from(p.authkey));
-  setProcessNameProvider(() => name);
-  setRecordForwarder(forward);
-  applyLoggingConfig(p.logging);
+  const config = p.logging;
+  onLoggingLoaded((logging) => {
+    logging.setProcessNameProvider(() => name);
+    logging.setRecordForwarder(forward);
+    if (config) logging.applyLoggingConfig(config);
+  });
+  // Logging is loaded for the bootstrap's own INFO lines only when they would print;
+  // otherwise whoever imports it (the target, another package) gets the settings above.
+  if (config && config.level <= INFO) await loadLogging();
   if (p.daemon) await watchParent(p.parentPid);
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
@@ -161,7 +161,7 @@ async function run(p: StartPayload | null): Promise<void> {
         : `${p.target.name} is not exported from ${p.target.module}: add \`export\` to its declaration so child processes can import it`,
     );
   }
-  log.info('child process calling self.run()');
+  info('child process calling self.run()');
   const result =
     p.mode === 'run'
       ? (restoreBuild(fn, p, (b) => wire!.decodeValue(b)) as { run(): unknown }).run()
@@ -174,7 +174,8 @@ async function run(p: StartPayload | null): Promise<void> {
 function forward(record: LogRecord): void {
   if (!process.connected) {
     // The parent is gone: print the whole line ourselves.
-    if (isLoggingToStderr()) writeSync(2, `${formatRecord(record)}\n`);
+    const logging = loadedLogging();
+    if (logging?.isLoggingToStderr()) writeSync(2, `${logging.formatRecord(record)}\n`);
     return;
   }
   // Also at process.exit(): libuv writes a small message to the empty IPC
@@ -187,9 +188,9 @@ let shutdownLogged = false;
 function onBeforeExit(): void {
   if (shutdownLogged) return;
   shutdownLogged = true;
-  log.info('process shutting down');
+  info('process shutting down');
   const code = Number(process.exitCode ?? 0);
-  log.info('process exiting with exitcode %d', code);
+  info('process exiting with exitcode %d', code);
   // The loop is empty, so nothing is left to run or flush: exit now, as Python's child
   // calls os._exit() after its target, rather than through Node's teardown (fast-exit.ts).
   // Not if someone else listens: their 'beforeExit' may schedule more work.
@@ -199,9 +200,16 @@ function onBeforeExit(): void {
 function onExit(code: number): void {
   if (!shutdownLogged) {
     shutdownLogged = true;
-    log.info('process shutting down');
-    log.info('process exiting with exitcode %d', code);
+    info('process shutting down');
+    info('process exiting with exitcode %d', code);
   }
+}
+
+/** Python's util.info(): a line on the library logger, if logging is loaded (else none would print). */
+function info(message: string, ...args: unknown[]): void {
+  loadedLogging()
+    ?.getLogger()
+    .info(message, ...args);
 }
 
 function fail(error: unknown): never {

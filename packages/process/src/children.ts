@@ -1,9 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { getLogger } from '@multiproc/logging';
+import { loadedLogging } from './logging-link.js';
 import type { Process } from './process.js';
 import { removePrivateDir } from './wire-core.js';
 
-const log = getLogger();
 const live = new Map<Process, { child: ChildProcess; daemon: boolean }>();
 let hooked = false;
 
@@ -28,7 +27,7 @@ function installHooks(): void {
   process.on('exit', () => {
     for (const [proc, { child, daemon }] of live) {
       if (!daemon) continue;
-      log.info('calling terminate() for daemon %s', proc.name);
+      loadedLogging()?.getLogger().info('calling terminate() for daemon %s', proc.name);
       child.kill('SIGTERM');
     }
   });
@@ -58,7 +57,9 @@ function onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
   if (process.listenerCount(signal) > 1) return;
   hookedSignals.delete(signal);
   for (const [proc, { child }] of live) {
-    log.info('calling terminate() for %s %s', live.get(proc)?.daemon ? 'daemon' : 'process', proc.name);
+    loadedLogging()
+      ?.getLogger()
+      .info('calling terminate() for %s %s', live.get(proc)?.daemon ? 'daemon' : 'process', proc.name);
     child.kill('SIGTERM');
   }
   removePrivateDir();

@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { getLogger, getLoggingConfig, handleRemoteRecord, type LogRecord } from '@multiproc/logging';
+import type { LogRecord } from '@multiproc/logging';
 import { trackChild } from './children.js';
 import { onChildExit } from './fast-exit.js';
 import { currentName, currentProcess, nextIdentity } from './identity.js';
 import { launch, startMethodFor, stdioFor } from './launcher.js';
+import { childRecordsHandled, handleChildRecord, loadedLogging } from './logging-link.js';
 import { checkOptions, type ProcessOptions } from './options.js';
 import { openState, STATE, type State, setState } from './process-state.js';
 import { encodeArgs, type OsHandle, type StartPayload } from './start-payload.js';
@@ -19,8 +20,6 @@ import {
   type WaitOptions,
   waitWithDeadline,
 } from './wire-core.js';
-
-const log = getLogger();
 
 /**
  * A child process running a task, with Python's lifecycle: start, join,
@@ -107,7 +106,7 @@ export class Process {
       });
       this.#attach(child);
       await sendStart(payload.payload, payload.handles);
-      log.debug('started process %s (pid %d)', s.name, child.pid);
+      loadedLogging()?.getLogger().debug('started process %s (pid %d)', s.name, child.pid);
     } catch (error) {
       s.started = s.child !== null;
       throw error;
@@ -214,7 +213,8 @@ export class Process {
         authkey: getAuthkey(),
         parentName: currentName(),
         parentPid: process.pid,
-        logging: getLoggingConfig(),
+        // null: logging is not loaded here, so nothing configured it; the child's is as fresh.
+        logging: loadedLogging()?.getLoggingConfig() ?? null,
         handles: handles.length,
       },
     };
@@ -226,13 +226,15 @@ export class Process {
     s.pid = child.pid;
     trackChild(this, child, s.daemon);
     child.on('message', (m: { type?: string; record?: LogRecord }) => {
-      if (m?.type === 'log' && m.record) handleRemoteRecord(m.record);
+      if (m?.type === 'log' && m.record) handleChildRecord(m.record);
     });
     onChildExit(child, (exitCode) => {
       // What the child sent to primitives owned here is handled before join() resolves.
-      afterLinksDrained(child.pid).then(() => {
+      Promise.all([afterLinksDrained(child.pid), childRecordsHandled()]).then(() => {
         s.exitCode = exitCode;
-        log.debug('process %s (pid %d) exited with exitcode %d', s.name, s.pid, s.exitCode);
+        loadedLogging()
+          ?.getLogger()
+          .debug('process %s (pid %d) exited with exitcode %d', s.name, s.pid, s.exitCode);
         s.markExited();
       });
     });

@@ -26,7 +26,8 @@ export interface StartPayload {
   authkey: Buffer;
   parentName: string;
   parentPid: number;
-  logging: LoggingConfig;
+  /** The parent's logging config; null when logging is not loaded there. */
+  logging: LoggingConfig | null;
   handles: number;
 }
 

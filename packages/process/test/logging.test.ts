@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEBUG, getLogger, type Handler, type LogRecord } from '@multiproc/logging';
 import { Process } from '@multiproc/process';
-import { afterEach, expect, it } from 'vitest';
-import { exitWith, noop } from './fixtures/tasks.mjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { exitWith, noop, startWarner, warnLater } from './fixtures/tasks.mjs';
 import { cleanup, runScript, tempDir, track } from './helpers.js';
 
 afterEach(cleanup);
@@ -79,4 +79,53 @@ it("the README's pino adapter: a child's records reach pino in the parent, with 
   expect(lines).toContainEqual(
     expect.objectContaining({ level: 30, pid, process: 'p1', msg: 'process exiting with exitcode 0' }),
   );
+});
+
+describe('a child loads logging only when it logs', () => {
+  // The parent (this file imports logging) is at its default WARNING: a child's own INFO lines
+  // would not print, so its bootstrap does not load logging; whoever loads it later gets the
+  // child's name, its forwarder and the parent's level before their first record.
+  function collect(): { records: LogRecord[]; stop: () => void } {
+    const records: LogRecord[] = [];
+    const handler: Handler = { handle: (r) => records.push(r) };
+    getLogger().addHandler(handler);
+    return { records, stop: () => getLogger().removeHandler(handler) };
+  }
+
+  it("logging imported by the target after the start: its records reach this process's handlers", async () => {
+    const { records, stop } = collect();
+    try {
+      const p = track(new Process({ target: warnLater, args: ['late one', 'late two'], name: 'late' }));
+      await p.start();
+      await p.join();
+      expect(p.exitCode).toBe(0);
+      expect(records.filter((r) => r.processName === 'late').map((r) => [r.message, r.pid])).toEqual([
+        ['late one', p.pid],
+        ['late two', p.pid],
+      ]);
+      // At WARNING, the bootstrap's INFO lines stay quiet.
+      expect(records.some((r) => r.message === 'child process calling self.run()')).toBe(false);
+    } finally {
+      stop();
+    }
+  });
+
+  it("a child that never loaded logging passes its own child's records on, in order, before join() resolves", async () => {
+    const { records, stop } = collect();
+    try {
+      const p = track(
+        new Process({ target: startWarner, args: ['first', 'second', 'third'], name: 'middle' }),
+      );
+      await p.start();
+      await p.join();
+      expect(p.exitCode).toBe(0);
+      expect(records.filter((r) => r.processName === 'grandchild').map((r) => r.message)).toEqual([
+        'first',
+        'second',
+        'third',
+      ]);
+    } finally {
+      stop();
+    }
+  });
 });

@@ -1,0 +1,69 @@
+import type { LoggingLink, LogRecord } from '@multiproc/logging';
+
+/**
+ * This package does not import @multiproc/logging: a spawned child that logs
+ * nothing would load it only to drop records (one module and two package
+ * resolutions, ~2 ms of its start). Logging publishes itself on a global when
+ * anyone loads it (its process-link.ts); this is the other side.
+ */
+const LINK = Symbol.for('multiproc.logging');
+const ON_LOAD = Symbol.for('multiproc.logging.onLoad');
+const g = globalThis as Record<symbol, unknown>;
+
+/** @multiproc/logging, if this process has loaded it (the user, another package, or this one). */
+export function loadedLogging(): LoggingLink | undefined {
+  return g[LINK] as LoggingLink | undefined;
+}
+
+/** @multiproc/logging, loaded now if nobody has. */
+export async function loadLogging(): Promise<LoggingLink> {
+  const link = loadedLogging();
+  if (link) return link;
+  await import('@multiproc/logging');
+  return loadedLogging() as LoggingLink;
+}
+
+/**
+ * Runs `setUp` on logging now if it is loaded, and on every copy of it that
+ * loads later, before the importer's code runs (a child's name, forwarder and
+ * inherited config must be in place for its first record).
+ */
+export function onLoggingLoaded(setUp: (link: LoggingLink) => void): void {
+  g[ON_LOAD] = setUp;
+  const link = loadedLogging();
+  if (link) setUp(link);
+}
+
+let recordsInFlight: Promise<void> | null = null;
+
+/**
+ * A record a child forwarded, for this process's handlers. In order: when
+ * logging is not loaded here yet, this and the records after it wait for it.
+ */
+export function handleChildRecord(record: LogRecord): void {
+  const link = loadedLogging();
+  if (link && recordsInFlight === null) {
+    link.handleRemoteRecord(record);
+    return;
+  }
+  // A record that fails (as a synchronous one would throw) does not hold back the next.
+  const queued = (recordsInFlight ?? Promise.resolve())
+    .catch(() => {})
+    .then(loadLogging)
+    .then((l) => l.handleRemoteRecord(record));
+  recordsInFlight = queued;
+  queued.then(
+    () => {
+      if (recordsInFlight === queued) recordsInFlight = null;
+    },
+    (error) => {
+      if (recordsInFlight === queued) recordsInFlight = null;
+      throw error;
+    },
+  );
+}
+
+/** Resolves once every child record received so far is handled (join() waits for it). */
+export function childRecordsHandled(): Promise<void> {
+  return (recordsInFlight ?? Promise.resolve()).catch(() => {});
+}
