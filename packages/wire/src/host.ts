@@ -15,6 +15,7 @@ import { markHostStarted } from './host-presence.js';
 import { ATTACH, LINK } from './messages.js';
 import { type HostedObject, Peer } from './peer.js';
 import { privateDir } from './private-dir.js';
+import { adoptForReading } from './reading-socket.js';
 
 export type { HostedObject, RequestContext } from './peer.js';
 export { Peer };
@@ -63,7 +64,10 @@ export class Host {
     }
     this.#authkey = options.authkey ? Buffer.from(options.authkey) : getAuthkey();
     markHostStarted();
-    this.#server = createServer((socket) => this.#onSocket(socket));
+    // Paused: each accepted socket is re-made to read through onread first (reading-socket.ts).
+    this.#server = createServer({ pauseOnConnect: true }, (socket) =>
+      this.#onSocket(adoptForReading(socket)),
+    );
     this.#address = addressToString(address);
     this.ready = new Promise<void>((resolve, reject) => {
       this.#server.once('listening', () => {

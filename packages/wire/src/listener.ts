@@ -19,7 +19,7 @@ import { type ConnectionOptions, checkMaxFrameSize } from './connection-options.
 import { ConnectionClosedError, InvalidArgumentError, MultiprocError } from './errors.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, handshake } from './handshake.js';
 import { privateDir } from './private-dir.js';
-import { connectReadingSocket } from './reading-socket.js';
+import { adoptForReading, connectReadingSocket } from './reading-socket.js';
 
 export interface ListenerOptions {
   /** A socket path or `{ host, port }`. Omitted: a private Unix socket in a 0700 directory. */
@@ -66,7 +66,10 @@ export class Listener {
     this.#options = { maxFrameSize: options.maxFrameSize };
     checkMaxFrameSize(options.maxFrameSize);
     this.#handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-    this.#server = createServer((socket) => this.#onSocket(socket));
+    // Paused: each accepted socket is re-made to read through onread first (reading-socket.ts).
+    this.#server = createServer({ pauseOnConnect: true }, (socket) =>
+      this.#onSocket(adoptForReading(socket)),
+    );
     this.ready = new Promise<void>((resolve, reject) => {
       this.#rejectReady = reject;
       this.#server.once('error', (error) =>

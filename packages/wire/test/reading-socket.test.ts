@@ -6,11 +6,16 @@ import { closeAll, connect, listen } from './helpers.js';
 
 afterEach(closeAll);
 
-// A connecting socket reads through `onread` (reading-socket.ts): a large read is handed on as
-// it is and a small one copied out, so a later read must never write over a received Buffer.
-it('a client keeps every received Buffer intact while later reads arrive, across arenas and sizes', async () => {
+// Both ends read through `onread` (reading-socket.ts): a connecting socket by option, an accepted
+// one by moving its handle to a socket that has the option. A large read is handed on as it is
+// and a small one copied out, so a later read must never write over a received Buffer.
+it.each([
+  'client',
+  'server',
+] as const)('the %s keeps every received Buffer intact while later reads arrive, across sizes', async (reader) => {
   const l = await listen();
-  const [client, server] = await connect(l);
+  const [a, b] = await connect(l);
+  const [receiver, sender] = reader === 'client' ? [a, b] : [b, a];
   const sizes = [1, 7, 100, 4095, 16 * 1024, 16 * 1024 + 1, 70_000, 128 * 1024, 300_000, 1_000_000];
   const sent: string[] = [];
   for (let round = 0; round < 20; round++) {
@@ -18,13 +23,13 @@ it('a client keeps every received Buffer intact while later reads arrive, across
       const buf = Buffer.alloc(size, (round * 31 + size) & 0xff);
       if (size >= 4) buf.writeUInt32LE(round, 0);
       sent.push(digest(buf));
-      server.send(buf);
+      sender.send(buf);
     }
   }
-  server.send('end');
+  sender.send('end');
   const kept: Buffer[] = [];
   for (;;) {
-    const m = await client.recv({ timeout: 20_000 });
+    const m = await receiver.recv({ timeout: 20_000 });
     if (m === 'end') break;
     kept.push(m as Buffer);
   }
