@@ -5,8 +5,8 @@ import { InvalidArgumentError } from './wire-errors.js';
 export type RecordForwarder = (record: LogRecord) => void;
 
 // Process-wide, not per logger: the process's name and whether its records
-// belong to a parent are facts about the process. @multiproc/process sets both
-// in a child before any user code runs.
+// belong to a parent are facts about the process. In a child, @multiproc/process
+// sets both as this package loads, before the code that imported it runs.
 let processNameProvider: () => string = () => 'MainProcess';
 let forwarder: RecordForwarder | null = null;
 

@@ -103,7 +103,8 @@ function runChild(): void {
     const load = (url: string) =>
       import(url).then((namespace: Record<string, unknown>) => void preloaded.set(url, namespace), noop);
     const preloads = preload.length === 0 ? [] : [sparePrepared.then(() => Promise.all(preload.map(load)))];
-    Promise.all([loadWire(), ...preloads]).then(() => {
+    // Logging too (a start loads it when its lines would print, or for a target that logs).
+    Promise.all([loadWire(), loadLogging(), ...preloads]).then(() => {
       // V8 compiles a function at its first call: run's compile cost a warm start ~0.5 ms. A
       // call without a payload compiles it here, while the spare waits, and does nothing else.
       void run(null);
@@ -132,7 +133,7 @@ async function run(p: StartPayload | null): Promise<void> {
   setSelf(p.name, p.daemon, p.identity, p.parentName, p.parentPid);
   setAuthkey(Buffer.from(p.authkey));
   const config = p.logging;
-  onLoggingLoaded((logging) => {
+  onLoggingLoaded(config, (logging) => {
     logging.setProcessNameProvider(() => name);
     logging.setRecordForwarder(forward);
     if (config) logging.applyLoggingConfig(config);

@@ -1,4 +1,4 @@
-import type { LoggingLink, LogRecord } from '@multiproc/logging';
+import type { LoggingConfig, LoggingLink, LogRecord } from '@multiproc/logging';
 
 /**
  * This package does not import @multiproc/logging: a spawned child that logs
@@ -23,15 +23,29 @@ export async function loadLogging(): Promise<LoggingLink> {
   return loadedLogging() as LoggingLink;
 }
 
+/** The config this child was started with, for its own children while logging is not loaded here. */
+let inherited: LoggingConfig | null = null;
+
 /**
- * Runs `setUp` on logging now if it is loaded, and on every copy of it that
- * loads later, before the importer's code runs (a child's name, forwarder and
- * inherited config must be in place for its first record).
+ * A child's side: keeps the config it was started with and runs `setUp` on
+ * logging now if it is loaded, and on every copy of it that loads later, before
+ * the importer's code runs (a child's name, forwarder and inherited config must
+ * be in place for its first record).
  */
-export function onLoggingLoaded(setUp: (link: LoggingLink) => void): void {
+export function onLoggingLoaded(config: LoggingConfig | null, setUp: (link: LoggingLink) => void): void {
+  inherited = config;
   g[ON_LOAD] = setUp;
   const link = loadedLogging();
   if (link) setUp(link);
+}
+
+/**
+ * The config to start a child with: this process's, or, while logging is not
+ * loaded here, the one it was started with (a grandchild logs at the top
+ * parent's level); null in a parent that never loaded logging.
+ */
+export function loggingConfigForChild(): LoggingConfig | null {
+  return loadedLogging()?.getLoggingConfig() ?? inherited;
 }
 
 let recordsInFlight: Promise<void> | null = null;

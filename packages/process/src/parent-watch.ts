@@ -23,7 +23,7 @@ const timer = setInterval(() => {
 
 /** Only daemons watch: worker_threads is loaded then, not in every child. */
 export async function watchParent(parentPid: number, intervalMs = 100): Promise<void> {
-  const { Worker } = await import('node:worker_threads');
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   const worker = new Worker(WATCH_SOURCE, {
     eval: true,
     execArgv: [],

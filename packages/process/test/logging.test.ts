@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEBUG, getLogger, type Handler, type LogRecord } from '@multiproc/logging';
+import { DEBUG, ERROR, getLogger, type Handler, type LogRecord } from '@multiproc/logging';
 import { Process } from '@multiproc/process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exitWith, noop, startWarner, warnLater } from './fixtures/tasks.mjs';
+import { exitWith, logLater, noop, startLogger } from './fixtures/tasks.mjs';
 import { cleanup, runScript, tempDir, track } from './helpers.js';
 
 afterEach(cleanup);
@@ -95,7 +95,7 @@ describe('a child loads logging only when it logs', () => {
   it("logging imported by the target after the start: its records reach this process's handlers", async () => {
     const { records, stop } = collect();
     try {
-      const p = track(new Process({ target: warnLater, args: ['late one', 'late two'], name: 'late' }));
+      const p = track(new Process({ target: logLater, args: [[['warning', 'late one'], ['warning', 'late two']]], name: 'late' }));
       await p.start();
       await p.join();
       expect(p.exitCode).toBe(0);
@@ -114,7 +114,11 @@ describe('a child loads logging only when it logs', () => {
     const { records, stop } = collect();
     try {
       const p = track(
-        new Process({ target: startWarner, args: ['first', 'second', 'third'], name: 'middle' }),
+        new Process({
+          target: startLogger,
+          args: [[['warning', 'first'], ['warning', 'second'], ['warning', 'third']]],
+          name: 'middle',
+        }),
       );
       await p.start();
       await p.join();
@@ -125,6 +129,24 @@ describe('a child loads logging only when it logs', () => {
         'third',
       ]);
     } finally {
+      stop();
+    }
+  });
+
+  it("a grandchild logs at the top parent's level though the child between never loaded logging", async () => {
+    const { records, stop } = collect();
+    getLogger().setLevel(ERROR);
+    try {
+      const p = track(
+        new Process({ target: startLogger, args: [[['warning', 'quiet'], ['error', 'loud']]], name: 'middle' }),
+      );
+      await p.start();
+      await p.join();
+      expect(p.exitCode).toBe(0);
+      // The logger's level is applied where a record is made: the parent's handlers take what comes.
+      expect(records.filter((r) => r.processName === 'grandchild').map((r) => r.message)).toEqual(['loud']);
+    } finally {
+      getLogger().setLevel(0);
       stop();
     }
   });
