@@ -24,10 +24,17 @@ export type TaskFunction<A extends any[] = any[], R = unknown> = ((...args: A) =
 };
 
 /**
- * task() calls per module so far, and the digest of their sources: a child importing the module
- * makes the same calls in the same order.
+ * A task() call: its function and the stack frame of its caller, captured raw (formatted only
+ * if a place is ever asked for), and the digest up to it once computed.
  */
-const calls = new Map<string, { count: number; chain: number }>();
+interface Call {
+  fn: (...args: never[]) => unknown;
+  site: { stack?: unknown };
+  chain?: number;
+}
+
+/** task() calls per module so far: a child importing the module makes the same calls in the same order. */
+const calls = new Map<string, Call[]>();
 
 /**
  * Mark an exported function as runnable in another process. The child
@@ -43,9 +50,20 @@ export function task<F extends (...args: any[]) => any>(
   if (typeof fn !== 'function') throw new InvalidArgumentError('task() needs a function');
   const module = String(moduleUrl);
   if (!module) throw new InvalidArgumentError('task() needs the module URL: task(import.meta.url, fn)');
-  const seen = calls.get(module) ?? { count: 0, chain: FNV_OFFSET };
-  const brand: TaskBrand = { module, ordinal: seen.count, chain: fnv(seen.chain, sourceAndSite(fn)) };
-  calls.set(module, { count: seen.count + 1, chain: brand.chain });
+  let list = calls.get(module);
+  if (!list) calls.set(module, (list = []));
+  const ordinal = list.length;
+  list.push({ fn, site: captureSite() });
+  // The digest is needed only to start a target by place (task-place.ts), rarely: computed then.
+  // Hashing every task's source as it is declared cost each child that imports a module of
+  // tasks ~3 MB of RSS (the hashing loop brought in V8's optimizing compiler) and CPU.
+  const brand: TaskBrand = {
+    module,
+    ordinal,
+    get chain() {
+      return chainOf(list, ordinal);
+    },
+  };
   Object.defineProperty(fn, TASK, { value: brand, enumerable: false });
   return fn as F & TaskFunction<Parameters<F>, ReturnType<F>>;
 }
@@ -56,6 +74,18 @@ export function taskBrand(fn: unknown): TaskBrand | undefined {
 
 const FNV_OFFSET = 0x811c9dc5;
 
+/** The digest of the sources and call sites of a module's task() calls up to `ordinal`. */
+function chainOf(list: Call[], ordinal: number): number {
+  let first = ordinal;
+  while (first > 0 && list[first - 1]!.chain === undefined) first--;
+  let hash = first === 0 ? FNV_OFFSET : list[first - 1]!.chain!;
+  for (let i = first; i <= ordinal; i++) {
+    const call = list[i]!;
+    hash = call.chain ??= fnv(hash, `${siteOf(call.site)} ${Function.prototype.toString.call(call.fn)}`);
+  }
+  return hash;
+}
+
 /** FNV-1a of `text`, continuing from `hash`. */
 function fnv(hash: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
@@ -65,24 +95,30 @@ function fnv(hash: number, text: string): number {
   return hash;
 }
 
-/**
- * The function's source and where task() was called from (line:column): closures from one
- * factory share their source but not their call sites.
- */
-function sourceAndSite(fn: (...args: never[]) => unknown): string {
+/** The caller of task(), as a raw frame: V8 formats it only when `stack` is read. */
+function captureSite(): { stack?: unknown } {
+  const holder = {};
   const limit = Error.stackTraceLimit;
-  const prepare = Error.prepareStackTrace;
-  let site = '';
   try {
     Error.stackTraceLimit = 1;
-    Error.prepareStackTrace = (_error, frames) => frames;
-    const holder: { stack?: NodeJS.CallSite[] } = {};
     Error.captureStackTrace(holder, task);
-    const caller = holder.stack?.[0];
-    if (caller) site = `${caller.getLineNumber()}:${caller.getColumnNumber()}`;
   } finally {
     Error.stackTraceLimit = limit;
+  }
+  return holder;
+}
+
+/**
+ * Where task() was called from (line:column): closures from one factory share their source
+ * but not their call sites.
+ */
+function siteOf(holder: { stack?: unknown }): string {
+  const prepare = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = (_error, frames) => frames;
+    const caller = (holder.stack as NodeJS.CallSite[] | undefined)?.[0];
+    return caller ? `${caller.getLineNumber()}:${caller.getColumnNumber()}` : '';
+  } finally {
     Error.prepareStackTrace = prepare;
   }
-  return `${site} ${Function.prototype.toString.call(fn)}`;
 }
