@@ -5,7 +5,12 @@ import { trackChild } from './children.js';
 import { onChildExit } from './fast-exit.js';
 import { currentName, currentProcess, nextIdentity } from './identity.js';
 import { launch, startMethodFor, stdioFor } from './launcher.js';
-import { childRecordsHandled, handleChildRecord, loadedLogging, loggingConfigForChild } from './logging-link.js';
+import {
+  childRecordsHandled,
+  handleChildRecord,
+  loadedLogging,
+  loggingConfigForChild,
+} from './logging-link.js';
 import { checkOptions, type ProcessOptions } from './options.js';
 import { openState, STATE, type State, setState } from './process-state.js';
 import { encodeArgs, type OsHandle, type StartPayload } from './start-payload.js';

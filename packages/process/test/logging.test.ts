@@ -95,7 +95,18 @@ describe('a child loads logging only when it logs', () => {
   it("logging imported by the target after the start: its records reach this process's handlers", async () => {
     const { records, stop } = collect();
     try {
-      const p = track(new Process({ target: logLater, args: [[['warning', 'late one'], ['warning', 'late two']]], name: 'late' }));
+      const p = track(
+        new Process({
+          target: logLater,
+          args: [
+            [
+              ['warning', 'late one'],
+              ['warning', 'late two'],
+            ],
+          ],
+          name: 'late',
+        }),
+      );
       await p.start();
       await p.join();
       expect(p.exitCode).toBe(0);
@@ -116,7 +127,13 @@ describe('a child loads logging only when it logs', () => {
       const p = track(
         new Process({
           target: startLogger,
-          args: [[['warning', 'first'], ['warning', 'second'], ['warning', 'third']]],
+          args: [
+            [
+              ['warning', 'first'],
+              ['warning', 'second'],
+              ['warning', 'third'],
+            ],
+          ],
           name: 'middle',
         }),
       );
@@ -138,7 +155,16 @@ describe('a child loads logging only when it logs', () => {
     getLogger().setLevel(ERROR);
     try {
       const p = track(
-        new Process({ target: startLogger, args: [[['warning', 'quiet'], ['error', 'loud']]], name: 'middle' }),
+        new Process({
+          target: startLogger,
+          args: [
+            [
+              ['warning', 'quiet'],
+              ['error', 'loud'],
+            ],
+          ],
+          name: 'middle',
+        }),
       );
       await p.start();
       await p.join();

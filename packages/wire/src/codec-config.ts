@@ -1,5 +1,3 @@
-import type net from 'node:net';
-
 const { Server, Socket } = process.getBuiltinModule('node:net');
 
 import { type addExtension, Packr, Unpackr } from 'msgpackr';
