@@ -50,11 +50,26 @@ function patchReallyExit(): void {
   };
 }
 
+/**
+ * For a warm spare while it waits: decides whether the fast exit applies and patches
+ * reallyExit now, so that a start's exit does not pay for compiling them (~0.15 ms).
+ */
+export function prepareFastExit(): void {
+  if (fastExitAllowed()) patchReallyExit();
+}
+
+let allowed: boolean | undefined;
+
+/** Its command line and environment do not change while a process runs: decided once. */
 function fastExitAllowed(): boolean {
-  if (process.env.NODE_V8_COVERAGE) return false;
+  allowed ??= !process.env.NODE_V8_COVERAGE && !profiled();
+  return allowed;
+}
+
+function profiled(): boolean {
   // Node accepts `--cpu_prof` for `--cpu-prof`.
   const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').replaceAll('_', '-');
-  return !/--(cpu-prof|heap-prof|prof|inspect|diagnostic-dir|report|trace-event)/.test(flags);
+  return /--(cpu-prof|heap-prof|prof|inspect|diagnostic-dir|report|trace-event)/.test(flags);
 }
 
 /**
