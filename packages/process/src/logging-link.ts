@@ -57,27 +57,36 @@ let recordsInFlight: Promise<void> | null = null;
 export function handleChildRecord(record: LogRecord): void {
   const link = loadedLogging();
   if (link && recordsInFlight === null) {
-    link.handleRemoteRecord(record);
+    handle(link, record);
     return;
   }
-  // A record that fails (as a synchronous one would throw) does not hold back the next.
   const queued = (recordsInFlight ?? Promise.resolve())
-    .catch(() => {})
     .then(loadLogging)
-    .then((l) => l.handleRemoteRecord(record));
+    .then((l) => handle(l, record), reportLoggingError);
   recordsInFlight = queued;
-  queued.then(
-    () => {
-      if (recordsInFlight === queued) recordsInFlight = null;
-    },
-    (error) => {
-      if (recordsInFlight === queued) recordsInFlight = null;
-      throw error;
-    },
-  );
+  void queued.then(() => {
+    if (recordsInFlight === queued) recordsInFlight = null;
+  });
 }
 
 /** Resolves once every child record received so far is handled (join() waits for it). */
 export function childRecordsHandled(): Promise<void> {
-  return (recordsInFlight ?? Promise.resolve()).catch(() => {});
+  return recordsInFlight ?? Promise.resolve();
+}
+
+/**
+ * A malformed record (a target's own `process.send({ type: 'log' })`) is reported as
+ * Python's Handler.handleError reports a failing handler, and this process goes on.
+ */
+function handle(link: LoggingLink, record: LogRecord): void {
+  try {
+    link.handleRemoteRecord(record);
+  } catch (error) {
+    reportLoggingError(error);
+  }
+}
+
+function reportLoggingError(error: unknown): void {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`--- Logging error ---\n${detail}\n`);
 }

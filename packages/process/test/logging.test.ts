@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DEBUG, ERROR, getLogger, type Handler, type LogRecord } from '@multiproc/logging';
 import { Process } from '@multiproc/process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exitWith, logLater, noop, startLogger } from './fixtures/tasks.mjs';
+import { exitWith, logLater, noop, sendsBadRecord, startLogger } from './fixtures/tasks.mjs';
 import { cleanup, runScript, tempDir, track } from './helpers.js';
 
 afterEach(cleanup);
@@ -85,95 +85,90 @@ describe('a child loads logging only when it logs', () => {
   // The parent (this file imports logging) is at its default WARNING: a child's own INFO lines
   // would not print, so its bootstrap does not load logging; whoever loads it later gets the
   // child's name, its forwarder and the parent's level before their first record.
-  function collect(): { records: LogRecord[]; stop: () => void } {
+  /** Starts `target` with the [level, message] entries to log, joins it, and returns what this process's handlers got. */
+  async function run(
+    target: typeof logLater,
+    entries: [string, string][],
+    name: string,
+  ): Promise<{ records: LogRecord[]; pid: number | undefined }> {
     const records: LogRecord[] = [];
     const handler: Handler = { handle: (r) => records.push(r) };
     getLogger().addHandler(handler);
-    return { records, stop: () => getLogger().removeHandler(handler) };
-  }
-
-  it("logging imported by the target after the start: its records reach this process's handlers", async () => {
-    const { records, stop } = collect();
     try {
-      const p = track(
-        new Process({
-          target: logLater,
-          args: [
-            [
-              ['warning', 'late one'],
-              ['warning', 'late two'],
-            ],
-          ],
-          name: 'late',
-        }),
-      );
+      const p = track(new Process({ target, args: [entries], name }));
       await p.start();
       await p.join();
       expect(p.exitCode).toBe(0);
-      expect(records.filter((r) => r.processName === 'late').map((r) => [r.message, r.pid])).toEqual([
-        ['late one', p.pid],
-        ['late two', p.pid],
-      ]);
-      // At WARNING, the bootstrap's INFO lines stay quiet.
-      expect(records.some((r) => r.message === 'child process calling self.run()')).toBe(false);
+      return { records, pid: p.pid };
     } finally {
-      stop();
+      getLogger().removeHandler(handler);
     }
+  }
+  const messagesOf = (records: LogRecord[], name: string) =>
+    records.filter((r) => r.processName === name).map((r) => r.message);
+
+  it("logging imported by the target after the start: its records reach this process's handlers", async () => {
+    const { records, pid } = await run(
+      logLater,
+      [
+        ['warning', 'late one'],
+        ['warning', 'late two'],
+      ],
+      'late',
+    );
+    expect(records.filter((r) => r.processName === 'late').map((r) => [r.message, r.pid])).toEqual([
+      ['late one', pid],
+      ['late two', pid],
+    ]);
+    // At WARNING, the bootstrap's INFO lines stay quiet.
+    expect(records.some((r) => r.message === 'child process calling self.run()')).toBe(false);
   });
 
   it("a child that never loaded logging passes its own child's records on, in order, before join() resolves", async () => {
-    const { records, stop } = collect();
-    try {
-      const p = track(
-        new Process({
-          target: startLogger,
-          args: [
-            [
-              ['warning', 'first'],
-              ['warning', 'second'],
-              ['warning', 'third'],
-            ],
-          ],
-          name: 'middle',
-        }),
-      );
-      await p.start();
-      await p.join();
-      expect(p.exitCode).toBe(0);
-      expect(records.filter((r) => r.processName === 'grandchild').map((r) => r.message)).toEqual([
-        'first',
-        'second',
-        'third',
-      ]);
-    } finally {
-      stop();
-    }
+    const { records } = await run(
+      startLogger,
+      [
+        ['warning', 'first'],
+        ['warning', 'second'],
+        ['warning', 'third'],
+      ],
+      'middle',
+    );
+    expect(messagesOf(records, 'grandchild')).toEqual(['first', 'second', 'third']);
   });
 
   it("a grandchild logs at the top parent's level though the child between never loaded logging", async () => {
-    const { records, stop } = collect();
     getLogger().setLevel(ERROR);
     try {
-      const p = track(
-        new Process({
-          target: startLogger,
-          args: [
-            [
-              ['warning', 'quiet'],
-              ['error', 'loud'],
-            ],
-          ],
-          name: 'middle',
-        }),
+      const { records } = await run(
+        startLogger,
+        [
+          ['warning', 'quiet'],
+          ['error', 'loud'],
+        ],
+        'middle',
       );
-      await p.start();
-      await p.join();
-      expect(p.exitCode).toBe(0);
       // The logger's level is applied where a record is made: the parent's handlers take what comes.
-      expect(records.filter((r) => r.processName === 'grandchild').map((r) => r.message)).toEqual(['loud']);
+      expect(messagesOf(records, 'grandchild')).toEqual(['loud']);
     } finally {
       getLogger().setLevel(0);
-      stop();
     }
+  });
+
+  it('a malformed record from a child is reported on stderr; this process goes on and takes the next', async () => {
+    const write = process.stderr.write;
+    let stderr = '';
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const { records } = await run(sendsBadRecord, [['warning', 'after the bad one']], 'bad');
+      expect(messagesOf(records, 'bad')).toEqual(['after the bad one']);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(stderr).toContain('--- Logging error ---');
+    expect(stderr).toContain('handleRemoteRecord expects a LogRecord');
   });
 });
