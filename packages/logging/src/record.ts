@@ -1,6 +1,6 @@
-const { format } = process.getBuiltinModule('node:util');
-
 import { levelName } from './levels.js';
+
+const { format } = process.getBuiltinModule('node:util');
 
 /**
  * One logged event, as handlers receive it. Plain data on purpose: a child

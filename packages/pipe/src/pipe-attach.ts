@@ -1,5 +1,3 @@
-const { randomBytes } = process.getBuiltinModule('node:crypto');
-
 import {
   Client,
   type Connection,
@@ -11,6 +9,8 @@ import {
 } from '@multiproc/wire';
 import type { EndInit } from './pipe-connection.js';
 import { type AttachReply, NOTICE_EVENT, type WaitNotice } from './rendezvous.js';
+
+const { randomBytes } = process.getBuiltinModule('node:crypto');
 
 /** wire's first message that hands a socket to a host's `expectAttach` waiter (`ATTACH` in wire's messages.ts). */
 const ATTACH = 6;

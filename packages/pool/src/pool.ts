@@ -1,5 +1,3 @@
-const { EventEmitter } = process.getBuiltinModule('node:events');
-
 import { getLogger } from '@multiproc/logging';
 import { abortError, InvalidArgumentError, ProcessStateError } from '@multiproc/wire';
 import { AsyncResult, withCallbacks } from './async-result.js';
@@ -26,6 +24,8 @@ import { type PoolState, Scheduler } from './scheduler.js';
 import type { PoolStats } from './stats.js';
 import { submitCall, submitMap } from './submit.js';
 import { checkTarget, resolveRef, type TaskTarget } from './target-ref.js';
+
+const { EventEmitter } = process.getBuiltinModule('node:events');
 
 const log = getLogger();
 

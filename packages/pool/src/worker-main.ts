@@ -1,5 +1,3 @@
-const { once } = process.getBuiltinModule('node:events');
-
 import { getLogger } from '@multiproc/logging';
 import { type TaskFunction, task } from '@multiproc/process';
 import {
@@ -24,6 +22,8 @@ import {
   type WorkerSetup,
 } from './protocol.js';
 import { importOrThrow } from './target-ref.js';
+
+const { once } = process.getBuiltinModule('node:events');
 
 const log = getLogger();
 

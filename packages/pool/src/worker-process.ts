@@ -1,10 +1,10 @@
-const { constants } = process.getBuiltinModule('node:os');
-
 import { getLogger } from '@multiproc/logging';
 import { Process, type StartMethod } from '@multiproc/process';
 import { type Connection, getAuthkey, Listener, WorkerExitedError } from '@multiproc/wire';
 import type { WorkerSetup } from './protocol.js';
 import { workerMain } from './worker-main.js';
+
+const { constants } = process.getBuiltinModule('node:os');
 
 const log = getLogger();
 

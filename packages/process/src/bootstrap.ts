@@ -1,12 +1,10 @@
-const { writeSync } = process.getBuiltinModule('node:fs');
-
 import type net from 'node:net';
 import type { LogRecord } from '@multiproc/logging';
 import type { Delivery } from './bootstrap-entry.cjs';
 import { hookSignal } from './children.js';
 import { exitFinished, prepareFastExit } from './fast-exit.js';
 import { setSelf } from './identity.js';
-import { loadedLogging, loadLogging, onLoggingLoaded } from './logging-link.js';
+import { libraryLogger, loadedLogging, loadLogging, onLoggingLoaded } from './logging-link.js';
 import { watchParent } from './parent-watch.js';
 import { restoreBuild } from './process-rebuild.js';
 import { SPARE_INIT, SPARE_NAME, SPARE_READY } from './spares.js';
@@ -14,6 +12,8 @@ import { restoreHandles, type StartPayload } from './start-payload.js';
 import { importOrThrow } from './target.js';
 import { findByPlace } from './task-place.js';
 import { loadWire, setAuthkey, TaskReferenceError } from './wire-core.js';
+
+const { writeSync } = process.getBuiltinModule('node:fs');
 
 /**
  * What every child runs (bootstrap-entry.cjs calls `runChild()` once this
@@ -110,7 +110,7 @@ function runChild(): void {
       // so for the exit's path (~0.5 ms more): the fast exit's checks and the logger's level.
       void run(null);
       prepareFastExit();
-      const logger = loadedLogging()?.getLogger();
+      const logger = libraryLogger();
       if (logger && !logger.isEnabledFor(INFO)) logger.info('');
       // A failed send means the parent is gone; 'disconnect' ends this spare.
       if (payload === null && process.connected) process.send?.({ type: SPARE_READY }, () => {});
@@ -212,9 +212,7 @@ function onExit(code: number): void {
 
 /** Python's util.info(): a line on the library logger, if logging is loaded (else none would print). */
 function info(message: string, ...args: unknown[]): void {
-  loadedLogging()
-    ?.getLogger()
-    .info(message, ...args);
+  libraryLogger()?.info(message, ...args);
 }
 
 function fail(error: unknown): never {

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { loadedLogging } from './logging-link.js';
+import { libraryLogger } from './logging-link.js';
 import type { Process } from './process.js';
 import { removePrivateDir } from './wire-core.js';
 
@@ -27,7 +27,7 @@ function installHooks(): void {
   process.on('exit', () => {
     for (const [proc, { child, daemon }] of live) {
       if (!daemon) continue;
-      loadedLogging()?.getLogger().info('calling terminate() for daemon %s', proc.name);
+      libraryLogger()?.info('calling terminate() for daemon %s', proc.name);
       child.kill('SIGTERM');
     }
   });
@@ -57,9 +57,11 @@ function onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
   if (process.listenerCount(signal) > 1) return;
   hookedSignals.delete(signal);
   for (const [proc, { child }] of live) {
-    loadedLogging()
-      ?.getLogger()
-      .info('calling terminate() for %s %s', live.get(proc)?.daemon ? 'daemon' : 'process', proc.name);
+    libraryLogger()?.info(
+      'calling terminate() for %s %s',
+      live.get(proc)?.daemon ? 'daemon' : 'process',
+      proc.name,
+    );
     child.kill('SIGTERM');
   }
   removePrivateDir();

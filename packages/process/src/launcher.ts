@@ -1,9 +1,5 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 
-const { fork } = process.getBuiltinModule('node:child_process');
-const { isAbsolute } = process.getBuiltinModule('node:path');
-const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
-
 import { currentName } from './identity.js';
 import { onSparesReady, replenish, SPARE_INIT, setSpareTarget, takeSpare } from './spares.js';
 import { closeParentCopy, type OsHandle, type StartPayload, takeUnread } from './start-payload.js';
@@ -15,6 +11,10 @@ import {
   type WaitOptions,
   waitWithDeadline,
 } from './wire-core.js';
+
+const { fork } = process.getBuiltinModule('node:child_process');
+const { isAbsolute } = process.getBuiltinModule('node:path');
+const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
 
 export { stopSpares } from './spares.js';
 

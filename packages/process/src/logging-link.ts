@@ -15,6 +15,11 @@ export function loadedLogging(): LoggingLink | undefined {
   return g[LINK] as LoggingLink | undefined;
 }
 
+/** The library logger, if logging is loaded (if not, nothing configured it: no line would print). */
+export function libraryLogger(): ReturnType<LoggingLink['getLogger']> | undefined {
+  return loadedLogging()?.getLogger();
+}
+
 /** @multiproc/logging, loaded now if nobody has. */
 export async function loadLogging(): Promise<LoggingLink> {
   const link = loadedLogging();

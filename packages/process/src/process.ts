@@ -8,7 +8,7 @@ import { launch, startMethodFor, stdioFor } from './launcher.js';
 import {
   childRecordsHandled,
   handleChildRecord,
-  loadedLogging,
+  libraryLogger,
   loggingConfigForChild,
 } from './logging-link.js';
 import { checkOptions, type ProcessOptions } from './options.js';
@@ -111,7 +111,7 @@ export class Process {
       });
       this.#attach(child);
       await sendStart(payload.payload, payload.handles);
-      loadedLogging()?.getLogger().debug('started process %s (pid %d)', s.name, child.pid);
+      libraryLogger()?.debug('started process %s (pid %d)', s.name, child.pid);
     } catch (error) {
       s.started = s.child !== null;
       throw error;
@@ -236,9 +236,7 @@ export class Process {
       // What the child sent to primitives owned here is handled before join() resolves.
       Promise.all([afterLinksDrained(child.pid), childRecordsHandled()]).then(() => {
         s.exitCode = exitCode;
-        loadedLogging()
-          ?.getLogger()
-          .debug('process %s (pid %d) exited with exitcode %d', s.name, s.pid, s.exitCode);
+        libraryLogger()?.debug('process %s (pid %d) exited with exitcode %d', s.name, s.pid, s.exitCode);
         s.markExited();
       });
     });

@@ -1,11 +1,11 @@
 import type net from 'node:net';
 
-const { Server, Socket } = process.getBuiltinModule('node:net');
-
 import type { LoggingConfig } from '@multiproc/logging';
 import { isPlainJson } from './plain-args.js';
 import type { ResolvedTarget } from './target.js';
 import { loadWire } from './wire-core.js';
+
+const { Server, Socket } = process.getBuiltinModule('node:net');
 
 /** Stands in the encoded args for a socket or server sent beside the payload as an OS handle. */
 export const SOCKET_SLOT = '__multiproc_os_handle__';

@@ -1,9 +1,9 @@
-const { realpathSync } = process.getBuiltinModule('node:fs');
-const { pathToFileURL } = process.getBuiltinModule('node:url');
-
 import { type TargetReference, taskBrand } from './task.js';
 import { placeOf, type TaskPlace } from './task-place.js';
 import { TaskReferenceError } from './wire-core.js';
+
+const { realpathSync } = process.getBuiltinModule('node:fs');
+const { pathToFileURL } = process.getBuiltinModule('node:url');
 
 /** A target as it travels to the child: a module URL and an export name, or (name '') its place. */
 export interface ResolvedTarget {

@@ -1,8 +1,8 @@
-const { Server, Socket } = process.getBuiltinModule('node:net');
-
 import { type addExtension, Packr, Unpackr } from 'msgpackr';
 import { errorToInfo } from './error-codec.js';
 import { EncodeError, type RemoteErrorInfo } from './errors.js';
+
+const { Server, Socket } = process.getBuiltinModule('node:net');
 
 /**
  * How every codec is configured: the msgpackr options, the extension type

@@ -1,11 +1,11 @@
-const { createHmac, randomBytes, timingSafeEqual } = process.getBuiltinModule('node:crypto');
-
 import type { Socket } from 'node:net';
 import { decodeValue, encodeValue } from './codec.js';
 import { AuthenticationError, ConnectionClosedError, MultiprocError, ProtocolError } from './errors.js';
 import { FrameKind } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { spillDir } from './spill-dir.js';
+
+const { createHmac, randomBytes, timingSafeEqual } = process.getBuiltinModule('node:crypto');
 
 export const PROTOCOL_MAGIC = 'multiproc';
 export const PROTOCOL_VERSION = 1;

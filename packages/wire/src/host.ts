@@ -1,9 +1,4 @@
-const { chmodSync } = process.getBuiltinModule('node:fs');
-
 import type net from 'node:net';
-
-const { createServer } = process.getBuiltinModule('node:net');
-const { join } = process.getBuiltinModule('node:path');
 
 import { type Address, addressToString, isTcp, listenOptions, parseAddress } from './address.js';
 import { getAuthkey } from './authkey.js';
@@ -16,6 +11,10 @@ import { ATTACH, LINK } from './messages.js';
 import { type HostedObject, Peer } from './peer.js';
 import { privateDir } from './private-dir.js';
 import { adoptForReading } from './reading-socket.js';
+
+const { chmodSync } = process.getBuiltinModule('node:fs');
+const { createServer } = process.getBuiltinModule('node:net');
+const { join } = process.getBuiltinModule('node:path');
 
 export type { HostedObject, RequestContext } from './peer.js';
 export { Peer };

@@ -1,9 +1,4 @@
-const { chmodSync } = process.getBuiltinModule('node:fs');
-
 import type net from 'node:net';
-
-const { connect, createServer } = process.getBuiltinModule('node:net');
-const { join } = process.getBuiltinModule('node:path');
 
 import {
   type Address,
@@ -20,6 +15,10 @@ import { ConnectionClosedError, InvalidArgumentError, MultiprocError } from './e
 import { DEFAULT_HANDSHAKE_TIMEOUT, handshake } from './handshake.js';
 import { privateDir } from './private-dir.js';
 import { adoptForReading, connectReadingSocket } from './reading-socket.js';
+
+const { chmodSync } = process.getBuiltinModule('node:fs');
+const { connect, createServer } = process.getBuiltinModule('node:net');
+const { join } = process.getBuiltinModule('node:path');
 
 export interface ListenerOptions {
   /** A socket path or `{ host, port }`. Omitted: a private Unix socket in a 0700 directory. */

@@ -1,7 +1,7 @@
-const { closeSync, openSync, readSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
-
 import { InvalidArgumentError, MultiprocError } from './errors.js';
 import { isSpillPath, spillDir, spillDirReady, spillFailed } from './spill-dir.js';
+
+const { closeSync, openSync, readSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
 
 /*
  * A large Buffer between two processes of one tree travels as a file on

@@ -1,6 +1,6 @@
-const { readSync } = process.getBuiltinModule('node:fs');
-
 import type { Socket } from 'node:net';
+
+const { readSync } = process.getBuiltinModule('node:fs');
 
 /**
  * Read whatever the peer sent that this side has not read yet, synchronously.
