@@ -47,7 +47,7 @@ if (process.argv[2] === '--child') {
         for (let i = 0; i < n; i++) child.send(i);
       });
     if (mode === 'rtt' && warm > 0) await roundTrips(warm); // untimed, as every RTT case
-    if (mode !== 'rtt' && warmPass) await oneWay(); // untimed, as every one-way case
+    if (mode !== 'rtt') for (let w = 0; w < warmPass; w++) await oneWay(); // untimed, as every one-way case
     const t0 = performance.now();
     if (mode === 'rtt') await roundTrips(n);
     else await oneWay();

@@ -107,7 +107,7 @@ if (process.argv[2] === '--child') {
         })().catch(reject);
       });
     if (mode === 'rtt' && warm > 0) await roundTrips(warm);
-    if (mode !== 'rtt' && warmPass) await oneWay(); // untimed, as every one-way case
+    if (mode !== 'rtt') for (let w = 0; w < warmPass; w++) await oneWay(); // untimed, as every one-way case
     const t0 = performance.now();
     await new Promise((resolve, reject) => {
       child.once('exit', () => reject(new Error('child exited early')));
