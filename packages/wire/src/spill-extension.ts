@@ -1,7 +1,8 @@
 import { addExtension } from 'msgpackr';
 import type { Extension } from './codec-config.js';
+import { endPayloadBatch, writePayload } from './payload-writer.js';
 import { isSpillPath } from './spill-dir.js';
-import { payloadLost, readPayload, SpilledBytes, unlinkQuietly, writePayload } from './spilled-bytes.js';
+import { payloadLost, readPayload, SpilledBytes, unlinkQuietly } from './spilled-bytes.js';
 
 /*
  * The msgpackr extension that sends a large Buffer as the name of a payload
@@ -12,6 +13,7 @@ import { payloadLost, readPayload, SpilledBytes, unlinkQuietly, writePayload } f
  */
 
 const SPILL_EXT = 0x04;
+const SLASH = 0x2f;
 /** Buffers at least this large are spilled where a connection allows it. */
 export const SPILL_MIN = 32 * 1024;
 
@@ -42,10 +44,10 @@ export function beginEncode(spill: boolean): void {
   lastFiles = null;
 }
 
-function named(path: string, byteLength: number): Buffer {
+function named(path: string, byteLength: number, offset: number): Buffer {
   (lastFiles ??= []).push([path, byteLength]);
   spilledBytes += byteLength;
-  return token(path, byteLength);
+  return token(path, byteLength, offset);
 }
 
 /** Settles the files of the encode that just ended: `ok` if its bytes will be sent. */
@@ -54,7 +56,11 @@ export function endEncode(ok: boolean): void {
     if (passed !== null) for (const s of passed) s.handedOn();
     if (inlined !== null) for (const s of inlined) discard(s);
   } else {
-    if (written !== null) for (const path of written) unlinkQuietly(path);
+    if (written !== null) {
+      for (const path of written) unlinkQuietly(path);
+      // Its shared file too, now rather than at the end of the tick: a failed encode leaves nothing.
+      endPayloadBatch();
+    }
     lastFiles = null;
     spilledBytes = 0;
   }
@@ -73,18 +79,26 @@ function discard(s: SpilledBytes): void {
  */
 export const decoding = { accept: false, keep: false, kept: 0, bytes: 0, failure: null as Error | null };
 
-function token(path: string, byteLength: number): Buffer {
-  const name = Buffer.from(path);
-  const out = Buffer.allocUnsafe(6 + name.length);
+/**
+ * Extension data: the payload's length and offset in its file (6 bytes each), then its name.
+ * Before shared files there was no offset: a name right after the length (a `/` where an offset's
+ * top byte would be, 51 TB in) still reads, at offset 0.
+ */
+function token(path: string, byteLength: number, offset: number): Buffer {
+  const out = Buffer.allocUnsafe(12 + Buffer.byteLength(path));
   out.writeUIntBE(byteLength, 0, 6);
-  name.copy(out, 6);
+  out.writeUIntBE(offset, 6, 6);
+  out.write(path, 12);
   return out;
 }
 
 function unpack(data: Uint8Array): unknown {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const byteLength = bytes.length > 6 ? bytes.readUIntBE(0, 6) : 0;
-  const path = bytes.toString('utf8', 6);
+  const legacy = bytes.length > 6 && bytes[6] === SLASH;
+  const whole = legacy || bytes.length > 12;
+  const byteLength = whole ? bytes.readUIntBE(0, 6) : 0;
+  const offset = whole && !legacy ? bytes.readUIntBE(6, 6) : 0;
+  const path = whole ? bytes.toString('utf8', legacy ? 6 : 12) : '';
   decoding.bytes += byteLength;
   try {
     // Checked before anything is kept: a holder removes its files, so a name must be this tree's.
@@ -92,9 +106,9 @@ function unpack(data: Uint8Array): unknown {
     if (!isSpillPath(path)) throw payloadLost(path, 'it is not a payload file of this process tree');
     if (decoding.keep) {
       decoding.kept++;
-      return new SpilledBytes(path, byteLength);
+      return new SpilledBytes(path, byteLength, offset);
     }
-    const out = readPayload(path, byteLength);
+    const out = readPayload(path, byteLength, offset);
     unlinkQuietly(path);
     return out;
   } catch (error) {
@@ -133,10 +147,10 @@ const bufferExtension = {
   type: SPILL_EXT,
   pack(buffer: Buffer, allocate: Allocate): Buffer | undefined {
     if (spilling && buffer.length >= SPILL_MIN) {
-      const path = writePayload(buffer);
-      if (path !== null) {
-        (written ??= []).push(path);
-        return named(path, buffer.length);
+      const payload = writePayload(buffer);
+      if (payload !== null) {
+        (written ??= []).push(payload.path);
+        return named(payload.path, buffer.length, payload.offset);
       }
     }
     writeBin(buffer, allocate);
@@ -151,10 +165,10 @@ const spilledExtension = {
   pack(s: SpilledBytes, allocate: Allocate): Buffer | undefined {
     if (spilling) {
       (passed ??= []).push(s);
-      return named(s.path, s.byteLength);
+      return named(s.path, s.byteLength, s.offset);
     }
     // A peer outside this tree: the bytes go inline; the file goes once the encode succeeds.
-    writeBin(readPayload(s.path, s.byteLength), allocate);
+    writeBin(readPayload(s.path, s.byteLength, s.offset), allocate);
     (inlined ??= []).push(s);
     return undefined;
   },

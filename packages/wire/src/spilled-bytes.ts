@@ -1,7 +1,7 @@
 import { InvalidArgumentError, MultiprocError } from './errors.js';
-import { isSpillPath, spillDir, spillDirReady, spillFailed } from './spill-dir.js';
+import { isSpillPath } from './spill-dir.js';
 
-const { closeSync, openSync, readSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
+const { closeSync, openSync, readSync, unlinkSync } = process.getBuiltinModule('node:fs');
 
 /*
  * A large Buffer between two processes of one tree travels as a file on
@@ -11,9 +11,10 @@ const { closeSync, openSync, readSync, unlinkSync, writeSync } = process.getBuil
  * re-encode (docs/architecture.md, "Spilled payloads"). Exactly one process
  * is responsible for each file at a time: its writer until the name is sent,
  * then whoever holds a SpilledBytes for it, until it reads it or sends it on.
+ * A name may be one of several links to a file the writer shared between
+ * payloads (payload-writer.ts): its bytes start at `offset`.
  */
 
-let sequence = 0;
 /** Payload files this process is responsible for: removed at exit, or when their SpilledBytes is collected. */
 const held = new Set<string>();
 const unreachable = new FinalizationRegistry<string>((path) => {
@@ -25,16 +26,19 @@ let exitHooked = false;
 export class SpilledBytes {
   readonly path: string;
   readonly byteLength: number;
+  /** Where the payload starts in its file. */
+  readonly offset: number;
 
   /** Throws InvalidArgumentError unless `path` is a payload file of this process tree. */
-  constructor(path: string, byteLength: number) {
-    if (!isSpillPath(path) || !Number.isSafeInteger(byteLength) || byteLength < 0) {
+  constructor(path: string, byteLength: number, offset = 0) {
+    if (!isSpillPath(path) || !isSize(byteLength) || !isSize(offset)) {
       throw new InvalidArgumentError(
-        `${path} (${byteLength} bytes) is not a payload file of this process tree`,
+        `${path} (${byteLength} bytes at ${offset}) is not a payload file of this process tree`,
       );
     }
     this.path = path;
     this.byteLength = byteLength;
+    this.offset = offset;
     held.add(path);
     unreachable.register(this, path, this);
     if (!exitHooked) {
@@ -47,7 +51,7 @@ export class SpilledBytes {
 
   /** The bytes; the file is removed and this object must not be used again. */
   take(): Buffer {
-    const bytes = readPayload(this.path, this.byteLength);
+    const bytes = readPayload(this.path, this.byteLength, this.offset);
     this.handedOn();
     unlinkQuietly(this.path);
     return bytes;
@@ -65,34 +69,15 @@ export function heldPayloads(): number {
   return held.size;
 }
 
-/** Writes `bytes` to a new payload file and returns its path, or null (then the bytes go inline). */
-export function writePayload(bytes: Uint8Array): string | null {
-  if (!spillDirReady()) return null;
-  const path = `${spillDir}/${process.pid}-${sequence++}`;
-  let fd = -1;
-  try {
-    fd = openSync(path, 'wx', 0o600);
-    for (let at = 0; at < bytes.byteLength; ) at += writeSync(fd, bytes, at);
-    closeSync(fd);
-    return path;
-  } catch {
-    // Out of space (a small /dev/shm in a container) or the directory went away.
-    if (fd >= 0) closeQuietly(fd);
-    unlinkQuietly(path);
-    spillFailed();
-    return null;
-  }
-}
-
 /** Reads a payload file a peer named; throws MultiprocError('ERR_PAYLOAD_LOST') if it is not there whole. */
-export function readPayload(path: string, byteLength: number): Buffer {
+export function readPayload(path: string, byteLength: number, offset = 0): Buffer {
   if (!isSpillPath(path)) throw payloadLost(path, 'it is not a payload file of this process tree');
   let fd = -1;
   try {
     fd = openSync(path, 'r');
     const out = Buffer.allocUnsafe(byteLength);
     for (let at = 0; at < byteLength; ) {
-      const n = readSync(fd, out, at, byteLength - at, at);
+      const n = readSync(fd, out, at, byteLength - at, offset + at);
       if (n === 0) throw new Error('it ended early');
       at += n;
     }
@@ -110,6 +95,10 @@ export function unlinkQuietly(path: string): void {
   } catch {
     // Already gone (its tree's root exited, or a sweep).
   }
+}
+
+function isSize(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
 }
 
 function closeQuietly(fd: number): void {

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import {
   Decoder,
   Encoder,
@@ -23,10 +32,11 @@ const payloadFiles = (): string[] => (existsSync(dir) ? readdirSync(dir) : []);
 
 afterAll(removePrivateDir);
 
-/** Extension 0x04 data as a peer could send it: 6-byte length, then the path. */
-function token(path: string, byteLength: number): Buffer {
-  const data = Buffer.concat([Buffer.alloc(6), Buffer.from(path)]);
+/** Extension 0x04 data as a peer could send it: 6-byte length, 6-byte offset, then the path. */
+function token(path: string, byteLength: number, offset = 0): Buffer {
+  const data = Buffer.concat([Buffer.alloc(12), Buffer.from(path)]);
   data.writeUIntBE(byteLength, 0, 6);
+  data.writeUIntBE(offset, 6, 6);
   return data;
 }
 
@@ -107,6 +117,77 @@ describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
     expect(payloadFiles()).toEqual([]);
   });
 
+  it(
+    'payloads written in one tick share a file, each under its own name; it goes with the last one read',
+    { timeout: 10_000 },
+    async () => {
+      const items = [0, 1, 2].map((seed) => pattern(SPILL_MIN + seed, seed));
+      for (const item of items) link.cast(id, 'keep', [item]);
+      await link.request(id, 'keep', [pattern(SPILL_MIN * 9, 9)]); // > 256 KiB: a file of its own
+      const held = kept.splice(0) as SpilledBytes[];
+      expect(held.map((s) => s.offset)).toEqual([0, SPILL_MIN, SPILL_MIN * 2 + 1, 0]);
+      const inodes = held.map((s) => statSync(s.path));
+      expect(new Set(inodes.slice(0, 3).map((st) => st.ino)).size).toBe(1);
+      expect(inodes[0]!.nlink).toBe(3); // the writer's own name for it went at the end of its tick
+      expect(inodes[3]!.nlink).toBe(1);
+      expect(payloadFiles()).toHaveLength(4);
+      // Read out of order, one at a time, as different consumers would.
+      for (const i of [1, 3, 0]) {
+        kept.push(held[i]);
+        expect(
+          ((await link.request(id, 'give', [])) as Buffer).equals(
+            i === 3 ? pattern(SPILL_MIN * 9, 9) : items[i]!,
+          ),
+        ).toBe(true);
+      }
+      expect(statSync(held[2]!.path).nlink).toBe(1);
+      kept.push(held[2]);
+      expect(((await link.request(id, 'give', [])) as Buffer).equals(items[2]!)).toBe(true);
+      expect(payloadFiles()).toEqual([]);
+    },
+  );
+
+  it('a process that exits in the tick it spilled leaves only the names it sent', () => {
+    const out = spawnSync(process.execPath, [`${FIXTURES}spill-and-exit.mjs`], {
+      env: { ...process.env, MULTIPROC_SPILL_DIR: dir },
+      timeout: 10_000,
+    });
+    expect(out.status).toBe(0);
+    const left = payloadFiles().filter((name) => name.startsWith(`${out.pid}-`));
+    try {
+      // Its encode named two payloads (nobody read them); the shared file's own name is gone.
+      expect(left).toHaveLength(2);
+      expect(left.filter((name) => !/^\d+-\d+$/.test(name))).toEqual([]);
+    } finally {
+      for (const name of left) unlinkSync(`${dir}/${name}`);
+    }
+  });
+
+  it('a name without an offset (an older peer) reads from the start of its file', async () => {
+    await link.request(id, 'keep', [pattern(SPILL_MIN * 9, 5)]); // a file of its own: offset 0
+    const ours = kept.shift() as SpilledBytes;
+    const legacy = Buffer.concat([Buffer.alloc(6), Buffer.from(ours.path)]);
+    legacy.writeUIntBE(ours.byteLength, 0, 6);
+    const decoder = new Decoder(false);
+    decoder.acceptSpilled = true;
+    const message = Buffer.concat([Buffer.from([0x91, 0xc7, legacy.length, 0x04]), legacy]);
+    const [bytes] = decoder.decode(message) as [Buffer];
+    expect(bytes.equals(pattern(SPILL_MIN * 9, 5))).toBe(true);
+    expect(existsSync(ours.path)).toBe(false);
+    ours.handedOn();
+  });
+
+  it('a peer naming a range beyond its file gets ERR_PAYLOAD_LOST', async () => {
+    await link.request(id, 'keep', [pattern(SPILL_MIN, 6)]);
+    const ours = kept.shift() as SpilledBytes;
+    const decoder = new Decoder(false);
+    decoder.acceptSpilled = true;
+    const error = decodeError(decoder, token(ours.path, ours.byteLength, ours.offset + 1));
+    expect(error?.code).toBe('ERR_PAYLOAD_LOST');
+    expect(existsSync(ours.path)).toBe(true); // a failed read removes nothing
+    expect(ours.take().equals(pattern(SPILL_MIN, 6))).toBe(true);
+  });
+
   it('small Buffers stay inline', { timeout: 10_000 }, async () => {
     await link.request(id, 'keep', [pattern(SPILL_MIN - 1, 9)]);
     expect(Buffer.isBuffer(kept.shift())).toBe(true);
@@ -156,7 +237,7 @@ describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
   it('a connection whose peer is not in this tree refuses payload names, even of this tree', async () => {
     await link.request(id, 'keep', [pattern(SPILL_MIN, 8)]);
     const ours = kept.shift() as SpilledBytes;
-    const error = decodeError(new Decoder(false), token(ours.path, ours.byteLength));
+    const error = decodeError(new Decoder(false), token(ours.path, ours.byteLength, ours.offset));
     expect(error?.code).toBe('ERR_PAYLOAD_LOST');
     expect(existsSync(ours.path)).toBe(true);
     expect(ours.take().equals(pattern(SPILL_MIN, 8))).toBe(true);
