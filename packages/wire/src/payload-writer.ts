@@ -11,7 +11,10 @@ const { closeSync, linkSync, openSync, writeSync } = process.getBuiltinModule('n
  * final reader of a name reads its range and removes the name, and the kernel frees the file
  * with its last name. The writer holds the file under an anchor name until the batch ends (at
  * 1 MiB, at the end of the tick, at exit); an anchor (`<pid>-a<n>`) is not a payload name, so
- * no peer can make a process read or remove one (isSpillPath).
+ * no peer can make a process read or remove one (isSpillPath). A process that ends without its
+ * 'exit' event (a signal, a terminated worker thread) leaves its anchor to the tree's root,
+ * which removes the directory at exit. The unread-bytes accounting counts payloads, not files:
+ * an unread payload keeps its whole file (at most 1 MiB) in /dev/shm.
  */
 
 /** A shared file takes payloads until it holds this many bytes. */
@@ -19,7 +22,9 @@ const BATCH_BYTES = 1024 * 1024;
 /** Larger payloads get a file of their own: a shared file lives as long as its last payload. */
 const SHARED_MAX = 256 * 1024;
 
-let sequence = 0;
+// From a random start: names are `<pid>-<n>`, and two module instances with one pid (worker
+// threads, two copies of wire) or a reused pid must not take each other's names.
+let sequence = Math.floor(Math.random() * 2 ** 40);
 let fd = -1;
 let anchor = '';
 let size = 0;
@@ -35,9 +40,17 @@ export interface WrittenPayload {
 export function writePayload(bytes: Uint8Array): WrittenPayload | null {
   if (!spillDirReady()) return null;
   const path = `${spillDir}/${process.pid}-${sequence++}`;
+  // Set once `path` is ours: a name that existed already (EEXIST) is another writer's payload.
+  let made = false;
   try {
     if (bytes.byteLength > SHARED_MAX) {
-      writeOwnFile(path, bytes);
+      const own = openSync(path, 'wx', 0o600);
+      made = true;
+      try {
+        writeAll(own, bytes, 0);
+      } finally {
+        closeQuietly(own);
+      }
       return { path, offset: 0 };
     }
     if (fd >= 0 && size + bytes.byteLength > BATCH_BYTES) endPayloadBatch();
@@ -48,9 +61,9 @@ export function writePayload(bytes: Uint8Array): WrittenPayload | null {
     linkSync(anchor, path);
     return { path, offset };
   } catch {
-    // Out of space (a small /dev/shm in a container) or the directory went away.
+    // Out of space (a small /dev/shm in a container), the directory went away, a name taken.
     endPayloadBatch();
-    unlinkQuietly(path);
+    if (made) unlinkQuietly(path);
     spillFailed();
     return null;
   }
@@ -75,18 +88,11 @@ function startBatch(): void {
   }
 }
 
-function writeOwnFile(path: string, bytes: Uint8Array): void {
-  const own = openSync(path, 'wx', 0o600);
-  try {
-    writeAll(own, bytes, 0);
-  } finally {
-    closeQuietly(own);
-  }
-}
-
 function writeAll(to: number, bytes: Uint8Array, position: number): void {
   for (let at = 0; at < bytes.byteLength; ) {
-    at += writeSync(to, bytes, at, bytes.byteLength - at, position + at);
+    const n = writeSync(to, bytes, at, bytes.byteLength - at, position + at);
+    if (n === 0) throw new Error('a payload write made no progress');
+    at += n;
   }
 }
 

@@ -28,7 +28,8 @@ let retryAt = 0;
 function chooseDir(): string | null {
   if (process.env.MULTIPROC_SPILL === '0' || process.platform !== 'linux') return null;
   const inherited = process.env[ENV];
-  if (inherited) return inherited;
+  // Only an absolute path: names are checked and told apart by their leading `/`.
+  if (inherited) return inherited.startsWith('/') ? inherited : null;
   const dir = `${ROOT}/${PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`;
   process.env[ENV] = dir;
   process.once('exit', () => {

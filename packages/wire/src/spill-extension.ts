@@ -58,7 +58,7 @@ export function endEncode(ok: boolean): void {
   } else {
     if (written !== null) {
       for (const path of written) unlinkQuietly(path);
-      // Its shared file too, now rather than at the end of the tick: a failed encode leaves nothing.
+      // Close its shared file now rather than at the end of the tick: no name of this encode is left.
       endPayloadBatch();
     }
     lastFiles = null;

@@ -9,10 +9,11 @@ const { closeSync, openSync, readSync, unlinkSync } = process.getBuiltinModule('
  * removes it, and a host in between (a queue's owner) passes on only its
  * name. That is one copy per side instead of one per socket hop and per
  * re-encode (docs/architecture.md, "Spilled payloads"). Exactly one process
- * is responsible for each file at a time: its writer until the name is sent,
+ * is responsible for each name at a time: its writer until the name is sent,
  * then whoever holds a SpilledBytes for it, until it reads it or sends it on.
  * A name may be one of several links to a file the writer shared between
- * payloads (payload-writer.ts): its bytes start at `offset`.
+ * payloads (payload-writer.ts): its bytes start at `offset`, and the file
+ * goes with its last name.
  */
 
 /** Payload files this process is responsible for: removed at exit, or when their SpilledBytes is collected. */

@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -177,6 +178,18 @@ describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
     ours.handedOn();
   });
 
+  it('a kept payload at an offset goes inline to a peer outside the tree, read from its range', async () => {
+    link.cast(id, 'keep', [pattern(SPILL_MIN, 11)]);
+    await link.request(id, 'keep', [pattern(SPILL_MIN, 12)]);
+    const [first, second] = kept.splice(0) as SpilledBytes[];
+    expect(second!.offset).toBe(SPILL_MIN);
+    const bytes = new Encoder(false).encode(second).bytes; // an encoder that does not spill
+    expect((new Decoder(false).decode(bytes) as Buffer).equals(pattern(SPILL_MIN, 12))).toBe(true);
+    expect(existsSync(second!.path)).toBe(false); // inlined: its name is removed
+    expect(first!.take().equals(pattern(SPILL_MIN, 11))).toBe(true);
+    expect(payloadFiles()).toEqual([]);
+  });
+
   it('a peer naming a range beyond its file gets ERR_PAYLOAD_LOST', async () => {
     await link.request(id, 'keep', [pattern(SPILL_MIN, 6)]);
     const ours = kept.shift() as SpilledBytes;
@@ -296,5 +309,28 @@ describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
     expect(bytes.length).toBe(data.length + 5);
     expect(bytes[0]).toBe(0xc6);
     expect((new Decoder(false).decode(bytes) as Buffer).equals(data)).toBe(true);
+  });
+
+  // Last: a failed write pauses spilling in this process for a second.
+  it('a payload name another writer holds is never taken or removed: that Buffer goes inline', () => {
+    const encoder = new Encoder(false);
+    encoder.spill = true;
+    const first = Buffer.from(encoder.encode([pattern(SPILL_MIN, 1)]).bytes); // the encoder reuses its buffer
+    const mine = payloadFiles().filter((name) => name.startsWith(`${process.pid}-`));
+    const next = Math.max(...mine.map((name) => Number(name.split('-')[1]!.replace('a', '')))) + 1;
+    const theirs = `${dir}/${process.pid}-${next}`;
+    writeFileSync(theirs, 'not yours');
+    try {
+      const second = encoder.encode([pattern(SPILL_MIN, 2)]).bytes;
+      expect(second.length).toBeGreaterThan(SPILL_MIN); // inline, not a name
+      const decoder = new Decoder(false);
+      decoder.acceptSpilled = true;
+      expect((decoder.decode(second) as Buffer[])[0]!.equals(pattern(SPILL_MIN, 2))).toBe(true);
+      expect(readFileSync(theirs, 'utf8')).toBe('not yours');
+      expect((decoder.decode(first) as Buffer[])[0]!.equals(pattern(SPILL_MIN, 1))).toBe(true);
+    } finally {
+      unlinkSync(theirs);
+    }
+    expect(payloadFiles()).toEqual([]);
   });
 });
