@@ -8,7 +8,9 @@ import { reapChildren, spawnFixture } from './helpers.js';
 afterEach(reapChildren);
 
 const dir = process.env.MULTIPROC_SPILL_DIR as string;
-const payloadFiles = (): string[] => (existsSync(dir) ? readdirSync(dir) : []);
+// Payload names only: a writer's own names for the shared files it keeps (`<pid>-a<n>`) left out.
+const payloadFiles = (): string[] =>
+  (existsSync(dir) ? readdirSync(dir) : []).filter((name) => /^\d+-\d+$/.test(name));
 const BYTES = 64 * 1024;
 
 /** The check consume.mjs makes of produce.mjs's `bytes` items. */

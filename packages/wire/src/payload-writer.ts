@@ -1,3 +1,10 @@
+import {
+  keepFile,
+  type PayloadFile,
+  release,
+  releasePayloadFiles,
+  takeFreeFile,
+} from './payload-file-pool.js';
 import { spillDir, spillDirReady, spillFailed } from './spill-dir.js';
 import { unlinkQuietly } from './spilled-bytes.js';
 
@@ -6,15 +13,15 @@ const { closeSync, linkSync, openSync, writeSync } = process.getBuiltinModule('n
 /*
  * The payloads a process writes within one tick share a file (up to 1 MiB), each under a
  * name of its own that is a hard link to it. On tmpfs, making a file and freeing its pages
- * cost per file: one file per 64 KiB payload was ~10% of the CPU of a queue's 64 KiB items
+ * cost per file: one file per 64 KiB payload was ~6% of the CPU of a queue's 64 KiB items
  * (docs/performance.md, round 8). Names are owned exactly as before (spilled-bytes.ts): the
  * final reader of a name reads its range and removes the name, and the kernel frees the file
- * with its last name. The writer holds the file under an anchor name until the batch ends (at
- * 1 MiB, at the end of the tick, at exit); an anchor (`<pid>-a<n>`) is not a payload name, so
- * no peer can make a process read or remove one (isSpillPath). A process that ends without its
- * 'exit' event (a signal, a terminated worker thread) leaves its anchor to the tree's root,
- * which removes the directory at exit. The unread-bytes accounting counts payloads, not files:
- * an unread payload keeps its whole file (at most 1 MiB) in /dev/shm.
+ * with its last name. The writer holds the file under an anchor name (`<pid>-a<n>`: not a
+ * payload name, so no peer can make a process read or remove one, isSpillPath) until the batch
+ * ends (at 1 MiB, at the end of the tick), then keeps it to write over (payload-file-pool.ts).
+ * A process that ends without its 'exit' event (a signal, a terminated worker thread) leaves
+ * its files to the tree's root, which removes the directory at exit. The unread-bytes
+ * accounting counts payloads, not files: an unread payload keeps its whole file in /dev/shm.
  */
 
 /** A shared file takes payloads until it holds this many bytes. */
@@ -25,8 +32,8 @@ const SHARED_MAX = 256 * 1024;
 // From a random start: names are `<pid>-<n>`, and two module instances with one pid (worker
 // threads, two copies of wire) or a reused pid must not take each other's names.
 let sequence = Math.floor(Math.random() * 2 ** 40);
-let fd = -1;
-let anchor = '';
+/** The batch being written: its file, and how many bytes are in it. */
+let current: PayloadFile | null = null;
 let size = 0;
 let exitHooked = false;
 
@@ -53,39 +60,49 @@ export function writePayload(bytes: Uint8Array): WrittenPayload | null {
       }
       return { path, offset: 0 };
     }
-    if (fd >= 0 && size + bytes.byteLength > BATCH_BYTES) endPayloadBatch();
-    if (fd < 0) startBatch();
+    if (current !== null && size + bytes.byteLength > BATCH_BYTES) endPayloadBatch();
+    const file = current ?? startBatch();
     const offset = size;
     size += bytes.byteLength;
-    writeAll(fd, bytes, offset);
-    linkSync(anchor, path);
+    writeAll(file.fd, bytes, offset);
+    linkSync(file.anchor, path);
     return { path, offset };
   } catch {
     // Out of space (a small /dev/shm in a container), the directory went away, a name taken.
-    endPayloadBatch();
+    if (current !== null) release(current);
+    current = null;
+    releasePayloadFiles();
     if (made) unlinkQuietly(path);
     spillFailed();
     return null;
   }
 }
 
-/** Closes the shared file: the names handed out keep it; no more payloads go into it. */
+/** Ends the batch: the names handed out keep its file; the pool keeps it to write over. */
 export function endPayloadBatch(): void {
-  if (fd < 0) return;
-  closeQuietly(fd);
-  fd = -1;
-  unlinkQuietly(anchor);
+  if (current === null) return;
+  keepFile(current);
+  current = null;
 }
 
-function startBatch(): void {
-  anchor = `${spillDir}/${process.pid}-a${sequence++}`;
-  fd = openSync(anchor, 'wx', 0o600);
+function startBatch(): PayloadFile {
+  let file = takeFreeFile();
+  if (file === null) {
+    const anchor = `${spillDir}/${process.pid}-a${sequence++}`;
+    file = { fd: openSync(anchor, 'wx', 0o600), anchor };
+  }
+  current = file;
   size = 0;
   setImmediate(endPayloadBatch).unref();
   if (!exitHooked) {
     exitHooked = true;
-    process.once('exit', endPayloadBatch);
+    process.once('exit', () => {
+      if (current !== null) release(current);
+      current = null;
+      releasePayloadFiles();
+    });
   }
+  return file;
 }
 
 function writeAll(to: number, bytes: Uint8Array, position: number): void {

@@ -29,7 +29,10 @@ import { FIXTURES } from './helpers.js';
 // A link to this process's own host is a real socket connection, so these run in one process.
 
 const dir = process.env.MULTIPROC_SPILL_DIR as string;
-const payloadFiles = (): string[] => (existsSync(dir) ? readdirSync(dir) : []);
+const allFiles = (): string[] => (existsSync(dir) ? readdirSync(dir) : []);
+/** Payload names (a writer's own names for the shared files it keeps, `<pid>-a<n>`, left out). */
+const payloadFiles = (): string[] => allFiles().filter((name) => /^\d+-\d+$/.test(name));
+const keptFiles = (): string[] => allFiles().filter((name) => /^\d+-a\d+$/.test(name));
 
 afterAll(removePrivateDir);
 
@@ -119,7 +122,7 @@ describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
   });
 
   it(
-    'payloads written in one tick share a file, each under its own name; it goes with the last one read',
+    'payloads written in one tick share a file, each under its own name, read in any order',
     { timeout: 10_000 },
     async () => {
       const items = [0, 1, 2].map((seed) => pattern(SPILL_MIN + seed, seed));
@@ -129,24 +132,43 @@ describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
       expect(held.map((s) => s.offset)).toEqual([0, SPILL_MIN, SPILL_MIN * 2 + 1, 0]);
       const inodes = held.map((s) => statSync(s.path));
       expect(new Set(inodes.slice(0, 3).map((st) => st.ino)).size).toBe(1);
-      expect(inodes[0]!.nlink).toBe(3); // the writer's own name for it went at the end of its tick
+      expect(inodes[0]!.nlink).toBe(4); // three names and the writer's own, kept to write over
       expect(inodes[3]!.nlink).toBe(1);
       expect(payloadFiles()).toHaveLength(4);
       // Read out of order, one at a time, as different consumers would.
-      for (const i of [1, 3, 0]) {
+      for (const i of [1, 3, 0, 2]) {
         kept.push(held[i]);
-        expect(
-          ((await link.request(id, 'give', [])) as Buffer).equals(
-            i === 3 ? pattern(SPILL_MIN * 9, 9) : items[i]!,
-          ),
-        ).toBe(true);
+        const want = i === 3 ? pattern(SPILL_MIN * 9, 9) : items[i]!;
+        expect(((await link.request(id, 'give', [])) as Buffer).equals(want)).toBe(true);
       }
-      expect(statSync(held[2]!.path).nlink).toBe(1);
-      kept.push(held[2]);
-      expect(((await link.request(id, 'give', [])) as Buffer).equals(items[2]!)).toBe(true);
       expect(payloadFiles()).toEqual([]);
     },
   );
+
+  it(
+    'a shared file whose payloads were all read is written over by a later batch',
+    { timeout: 10_000 },
+    async () => {
+      await link.request(id, 'keep', [pattern(SPILL_MIN, 21)]);
+      const first = kept.shift() as SpilledBytes;
+      const inode = statSync(first.path).ino;
+      expect(first.take().equals(pattern(SPILL_MIN, 21))).toBe(true);
+      await new Promise((resolve) => setImmediate(resolve)); // the batch has ended
+      await link.request(id, 'keep', [pattern(SPILL_MIN, 22)]);
+      const second = kept.shift() as SpilledBytes;
+      expect(statSync(second.path).ino).toBe(inode);
+      expect(second.offset).toBe(0);
+      expect(second.take().equals(pattern(SPILL_MIN, 22))).toBe(true);
+    },
+  );
+
+  it('kept files go after a second without a new batch', { timeout: 10_000 }, async () => {
+    await link.request(id, 'sum', [{ data: pattern(SPILL_MIN, 23) }]);
+    expect(keptFiles().length).toBeGreaterThan(0);
+    const deadline = Date.now() + 5000;
+    while (keptFiles().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(keptFiles()).toEqual([]);
+  });
 
   it('a process that exits in the tick it spilled leaves only the names it sent', () => {
     const out = spawnSync(process.execPath, [`${FIXTURES}spill-and-exit.mjs`], {
@@ -195,7 +217,7 @@ describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
     const ours = kept.shift() as SpilledBytes;
     const decoder = new Decoder(false);
     decoder.acceptSpilled = true;
-    const error = decodeError(decoder, token(ours.path, ours.byteLength, ours.offset + 1));
+    const error = decodeError(decoder, token(ours.path, ours.byteLength, statSync(ours.path).size));
     expect(error?.code).toBe('ERR_PAYLOAD_LOST');
     expect(existsSync(ours.path)).toBe(true); // a failed read removes nothing
     expect(ours.take().equals(pattern(SPILL_MIN, 6))).toBe(true);
@@ -316,7 +338,7 @@ describe.skipIf(dir === undefined)('spilled payloads (Linux, /dev/shm)', () => {
     const encoder = new Encoder(false);
     encoder.spill = true;
     const first = Buffer.from(encoder.encode([pattern(SPILL_MIN, 1)]).bytes); // the encoder reuses its buffer
-    const mine = payloadFiles().filter((name) => name.startsWith(`${process.pid}-`));
+    const mine = allFiles().filter((name) => name.startsWith(`${process.pid}-`));
     const next = Math.max(...mine.map((name) => Number(name.split('-')[1]!.replace('a', '')))) + 1;
     const theirs = `${dir}/${process.pid}-${next}`;
     writeFileSync(theirs, 'not yours');
