@@ -45,7 +45,10 @@ export function takeFreeFile(): PayloadFile | null {
 
 /** Keeps an ended batch's file, or closes and unnames it when the pool is full. */
 export function keepFile(file: PayloadFile): void {
-  if (pool.length >= POOL_FILES) return release(file);
+  if (pool.length >= POOL_FILES) {
+    release(file);
+    return;
+  }
   pool.push(file);
   if (timer === null) {
     timer = setInterval(releaseIfIdle, IDLE_MS);
