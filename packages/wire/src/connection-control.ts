@@ -3,6 +3,7 @@ import { InvalidArgumentError, ProtocolError } from './errors.js';
 import { FrameKind } from './frame.js';
 import type { FrameWriter } from './frame-writer.js';
 import { ensureModules } from './module-loader.js';
+import { filesOfLastEncode } from './spill-extension.js';
 
 type Control = { type: 'reset' } | { type: 'modules'; urls: string[] } | { type: 'spill-ack'; bytes: number };
 
@@ -13,14 +14,16 @@ export function sendControl(writer: FrameWriter, control: Control): void {
 /**
  * Encodes a value message and writes it, first sending the control frame it
  * needs: the handle modules the receiver must import, or a reset if
- * encoding failed (then nothing else is written and this throws).
+ * encoding failed (then nothing else is written and this throws). Returns
+ * the payload files the message names (taken before the control frame's
+ * own encode forgets them).
  */
 export function writeMessage(
   encoder: Encoder,
   writer: FrameWriter,
   value: unknown,
   maxFrameSize: number,
-): void {
+): ReadonlyArray<[string, number]> | null {
   let target: Buffer;
   try {
     target = encoder.encodeShared(value);
@@ -29,6 +32,7 @@ export function writeMessage(
     sendControl(writer, { type: 'reset' });
     throw error;
   }
+  const files = filesOfLastEncode();
   let start = encoder.lastStart;
   let end = encoder.lastEnd;
   const modules = encoder.lastModules;
@@ -42,6 +46,7 @@ export function writeMessage(
     sendControl(writer, { type: 'modules', urls: [...modules] });
   }
   writer.writeValue(target, start, end, encoder.lastOwned);
+  return files;
 }
 
 /**

@@ -113,8 +113,7 @@ export class Connection {
   /** Encode and send one message. Values that cannot travel throw here, never on the other side. */
   send(value: unknown): void {
     this.#checkWrite();
-    writeMessage(this.#encoder, this.#writer, value, this.#maxFrameSize);
-    const files = filesOfLastEncode();
+    const files = writeMessage(this.#encoder, this.#writer, value, this.#maxFrameSize);
     if (files !== null) this.#credit.add(files);
   }
 

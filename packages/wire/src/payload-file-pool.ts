@@ -1,6 +1,6 @@
 import { unlinkQuietly } from './spilled-bytes.js';
 
-const { closeSync, fstatSync } = process.getBuiltinModule('node:fs');
+const { closeSync, statSync } = process.getBuiltinModule('node:fs');
 
 /*
  * Shared payload files (payload-writer.ts) this process keeps, open, to write a later batch
@@ -8,13 +8,17 @@ const { closeSync, fstatSync } = process.getBuiltinModule('node:fs');
  * freeing them were the largest part of the kernel's work per payload (docs/performance.md,
  * round 8); writing over pages that are still there costs only the copy. A file is free when
  * its anchor is its last name: each payload's name is removed by its reader after the read,
- * so no reader can open the file again. Names are never reused, only files.
+ * so nobody can open the file again. Names are never reused, only files. A reader whose name
+ * another process removed while it read (a peer given up for gone, a tree root exiting) finds
+ * it gone when it removes it, and reports the payload lost rather than trust bytes a writer
+ * may have written over (spilled-bytes.ts).
  */
 
-/** An open shared file and the writer's own name for it. */
+/** An open shared file, the writer's own name for it, and its inode. */
 export interface PayloadFile {
   readonly fd: number;
   readonly anchor: string;
+  readonly ino: number;
 }
 
 /**
@@ -23,6 +27,8 @@ export interface PayloadFile {
  * (8 files: 28% of a 64 KiB queue's batches written over, 64: 82%).
  */
 const POOL_FILES = 64;
+/** A worker thread keeps none: terminated, it runs no 'exit' listener to let them go. */
+let poolFiles = -1;
 /** Kept files go after this long without a batch. */
 const IDLE_MS = 1000;
 
@@ -35,20 +41,25 @@ let lastUse = 0;
 export function takeFreeFile(): PayloadFile | null {
   lastUse = Date.now();
   const oldest = pool[0];
-  if (oldest === undefined || linksOf(oldest) !== 1) return null;
+  if (oldest === undefined || !isFree(oldest)) return null;
   pool.shift();
   // A second free one: consumers keep up, so it would only sit here. Its pages go now.
   const next = pool[0];
-  if (next !== undefined && linksOf(next) === 1) release(pool.shift()!);
+  if (next !== undefined && isFree(next)) release(pool.shift()!);
   return oldest;
 }
 
-/** Keeps an ended batch's file, or closes and unnames it when the pool is full. */
+/** Keeps an ended batch's file; when the pool is full, the oldest goes (its unread payloads keep it). */
 export function keepFile(file: PayloadFile): void {
-  if (pool.length >= POOL_FILES) {
+  if (poolFiles < 0)
+    poolFiles = process.getBuiltinModule('node:worker_threads').isMainThread ? POOL_FILES : 0;
+  if (poolFiles === 0) {
     release(file);
     return;
   }
+  // Dropping the oldest, not the newest: a payload nobody reads would otherwise hold the head
+  // of the pool, and every file behind it, for good.
+  if (pool.length >= poolFiles) release(pool.shift()!);
   pool.push(file);
   if (timer === null) {
     timer = setInterval(releaseIfIdle, IDLE_MS);
@@ -76,10 +87,15 @@ function releaseIfIdle(): void {
   if (Date.now() - lastUse >= IDLE_MS) releasePayloadFiles();
 }
 
-function linksOf(file: PayloadFile): number {
+/**
+ * By its name, not its descriptor: a file whose anchor went (a tree root removing the
+ * directory) may still have payload names, so one link left is not enough.
+ */
+function isFree(file: PayloadFile): boolean {
   try {
-    return fstatSync(file.fd).nlink;
+    const st = statSync(file.anchor);
+    return st.nlink === 1 && st.ino === file.ino;
   } catch {
-    return -1;
+    return false;
   }
 }

@@ -8,7 +8,7 @@ import {
 import { spillDir, spillDirReady, spillFailed } from './spill-dir.js';
 import { unlinkQuietly } from './spilled-bytes.js';
 
-const { closeSync, linkSync, openSync, writeSync } = process.getBuiltinModule('node:fs');
+const { closeSync, fstatSync, linkSync, openSync, writeSync } = process.getBuiltinModule('node:fs');
 
 /*
  * The payloads a process writes within one tick share a file (up to 1 MiB), each under a
@@ -89,7 +89,15 @@ function startBatch(): PayloadFile {
   let file = takeFreeFile();
   if (file === null) {
     const anchor = `${spillDir}/${process.pid}-a${sequence++}`;
-    file = { fd: openSync(anchor, 'wx', 0o600), anchor };
+    const fd = openSync(anchor, 'wx', 0o600);
+    let ino: number;
+    try {
+      ino = fstatSync(fd).ino;
+    } catch (error) {
+      release({ fd, anchor, ino: 0 });
+      throw error;
+    }
+    file = { fd, anchor, ino };
   }
   current = file;
   size = 0;

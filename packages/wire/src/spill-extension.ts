@@ -2,7 +2,14 @@ import { addExtension } from 'msgpackr';
 import type { Extension } from './codec-config.js';
 import { endPayloadBatch, writePayload } from './payload-writer.js';
 import { isSpillPath } from './spill-dir.js';
-import { payloadLost, readPayload, SpilledBytes, unlinkQuietly } from './spilled-bytes.js';
+import {
+  checkStillNamed,
+  payloadLost,
+  readPayload,
+  removeRead,
+  SpilledBytes,
+  unlinkQuietly,
+} from './spilled-bytes.js';
 
 /*
  * The msgpackr extension that sends a large Buffer as the name of a payload
@@ -109,7 +116,7 @@ function unpack(data: Uint8Array): unknown {
       return new SpilledBytes(path, byteLength, offset);
     }
     const out = readPayload(path, byteLength, offset);
-    unlinkQuietly(path);
+    removeRead(path);
     return out;
   } catch (error) {
     // Never throw inside msgpackr (see codec.ts): the decode reports it once the message is read.
@@ -168,7 +175,9 @@ const spilledExtension = {
       return named(s.path, s.byteLength, s.offset);
     }
     // A peer outside this tree: the bytes go inline; the file goes once the encode succeeds.
-    writeBin(readPayload(s.path, s.byteLength, s.offset), allocate);
+    const bytes = readPayload(s.path, s.byteLength, s.offset);
+    checkStillNamed(s.path);
+    writeBin(bytes, allocate);
     (inlined ??= []).push(s);
     return undefined;
   },

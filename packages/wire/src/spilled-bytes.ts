@@ -1,7 +1,7 @@
 import { InvalidArgumentError, MultiprocError } from './errors.js';
 import { isSpillPath } from './spill-dir.js';
 
-const { closeSync, openSync, readSync, unlinkSync } = process.getBuiltinModule('node:fs');
+const { closeSync, existsSync, openSync, readSync, unlinkSync } = process.getBuiltinModule('node:fs');
 
 /*
  * A large Buffer between two processes of one tree travels as a file on
@@ -54,7 +54,7 @@ export class SpilledBytes {
   take(): Buffer {
     const bytes = readPayload(this.path, this.byteLength, this.offset);
     this.handedOn();
-    unlinkQuietly(this.path);
+    removeRead(this.path);
     return bytes;
   }
 
@@ -88,6 +88,26 @@ export function readPayload(path: string, byteLength: number, offset = 0): Buffe
   } finally {
     if (fd >= 0) closeQuietly(fd);
   }
+}
+
+/**
+ * Removes the name of a payload just read. If it is gone already, another process removed it
+ * while this one read (a peer given up for gone, a tree root exiting) and its file may have
+ * been written over since (payload-file-pool.ts): ERR_PAYLOAD_LOST rather than those bytes.
+ */
+export function removeRead(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw payloadLost(path, 'it was removed while it was read', error);
+    }
+  }
+}
+
+/** For a read whose name is removed later: throws ERR_PAYLOAD_LOST if it went while it was read. */
+export function checkStillNamed(path: string): void {
+  if (!existsSync(path)) throw payloadLost(path, 'it was removed while it was read');
 }
 
 export function unlinkQuietly(path: string): void {
