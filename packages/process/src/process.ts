@@ -21,6 +21,7 @@ import {
   InvalidArgumentError,
   loadWire,
   ProcessStateError,
+  removeKeptPayloadFiles,
   TaskReferenceError,
   type WaitOptions,
   waitWithDeadline,
@@ -233,6 +234,8 @@ export class Process {
       if (m?.type === 'log' && m.record) handleChildRecord(m.record);
     });
     onChildExit(child, (exitCode) => {
+      // Killed by a signal, it ran no 'exit' listener to let its kept payload files go.
+      if (exitCode < 0 && child.pid !== undefined) removeKeptPayloadFiles(child.pid);
       // What the child sent to primitives owned here is handled before join() resolves.
       Promise.all([afterLinksDrained(child.pid), childRecordsHandled()]).then(() => {
         s.exitCode = exitCode;

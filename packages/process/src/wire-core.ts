@@ -15,6 +15,7 @@ export {
   MultiprocError,
   ProcessStateError,
   RemoteError,
+  removeKeptPayloadFiles,
   removePrivateDir,
   setAuthkey,
   TaskReferenceError,

@@ -8,4 +8,5 @@ export { abortError, checkTimeout, type WaitOptions, waitWithDeadline } from './
 export { getAuthkey, setAuthkey, toAuthkey } from './authkey.js';
 export * from './errors.js';
 export { hostStarted, markHostStarted } from './host-presence.js';
+export { removeKeptPayloadFiles } from './kept-payload-files.js';
 export { privateDir, removePrivateDir } from './private-dir.js';

@@ -19,8 +19,8 @@ const { closeSync, fstatSync, linkSync, openSync, writeSync } = process.getBuilt
  * with its last name. The writer holds the file under an anchor name (`<pid>-a<n>`: not a
  * payload name, so no peer can make a process read or remove one, isSpillPath) until the batch
  * ends (at 1 MiB, at the end of the tick), then keeps it to write over (payload-file-pool.ts).
- * A process that ends without its 'exit' event (a signal, a terminated worker thread) leaves
- * its files to the tree's root, which removes the directory at exit. The unread-bytes
+ * A process killed by a signal runs no 'exit' listener: its parent removes its kept files
+ * (kept-payload-files.ts, called by @multiproc/process), else the tree's root at exit. The unread-bytes
  * accounting counts payloads, not files: an unread payload keeps its whole file in /dev/shm.
  */
 
