@@ -25,6 +25,7 @@ export { handshake, PROTOCOL_MAGIC, PROTOCOL_VERSION } from './handshake.js';
 export { Host, type HostedObject, type HostOptions, Peer, type RequestContext } from './host.js';
 export { HostLink } from './host-link.js';
 export { holdProcess, releaseProcess, whileHeld } from './keep-alive.js';
+export { removeKeptPayloadFiles } from './kept-payload-files.js';
 export { Client, type ClientOptions, connectSocket, Listener, type ListenerOptions } from './listener.js';
 export { messageIterator } from './message-iterator.js';
 export { ATTACH } from './messages.js';
