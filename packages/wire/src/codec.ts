@@ -11,7 +11,7 @@ import { EncodeError, InvalidArgumentError, type MultiprocError } from './errors
 import { type HandleRef, reviverFor, toHandle } from './handle-registry.js';
 import { takeBuffer } from './recycled-buffers.js';
 import { SharedObject } from './shared-object.js';
-import { packSmallInt, smallIntScratch } from './small-ints.js';
+import { NOT_SMALL_INT, packSmallInt, smallIntScratch, unpackSmallInt } from './small-ints.js';
 import { beginEncode, decoding, endEncode, spilledByLastEncode } from './spill-extension.js';
 import { markHoldsSpilled } from './spilled-values.js';
 
@@ -206,6 +206,10 @@ export class Decoder {
   decodeRange(source: Uint8Array, start: number, end: number): unknown {
     // msgpackr reads `end || length`: an empty message must not read the rest of the chunk.
     if (end <= start) throw new Error('empty message');
+    if (end - start <= 5) {
+      const int = unpackSmallInt(source, start, end);
+      if (int !== NOT_SMALL_INT) return int;
+    }
     const outer = revivalFailure;
     enterDecode(this.acceptSpilled, this.keepSpilled);
     revivalFailure = null;

@@ -103,6 +103,39 @@ describe('codec', () => {
     }
   });
 
+  it('carries every small integer unchanged after objects defined record shapes, in batches and alone', async () => {
+    const l = await listen();
+    const [client, server] = await connect(l);
+    // 64-127 as one byte would name a record shape (0x40-0x7f): 64 sent after an object arrived as that object.
+    const ints = [
+      ...Array.from({ length: 340 }, (_, i) => i - 40),
+      -129,
+      -128,
+      -127,
+      255,
+      256,
+      65_535,
+      65_536,
+      -32_768,
+      -32_769,
+      2 ** 31 - 1,
+      -(2 ** 31),
+      2 ** 32 - 1,
+      2 ** 32,
+    ];
+    const shapes = Array.from({ length: 70 }, (_, i) => ({ [`k${i}`]: i }));
+    for (const shape of shapes) client.send(shape);
+    for (const int of ints) client.send(int); // one tick: one batch frame
+    for (const shape of shapes) expect(await server.recv({ timeout: 5000 })).toEqual(shape);
+    for (const int of ints) expect(await server.recv({ timeout: 5000 })).toBe(int);
+    for (const int of ints) {
+      client.send(int); // alone: a value frame of its own
+      expect(await server.recv({ timeout: 5000 })).toBe(int);
+      client.send(shapes[int & 63]);
+      expect(await server.recv({ timeout: 5000 })).toEqual(shapes[int & 63]);
+    }
+  });
+
   it('round-trips any sequence of values through a Connection, also after failed sends reset the records', async () => {
     const l = await listen();
     const [client, server] = await connect(l);
