@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { writeNow } from './direct-write.js';
 import { flushed, holdUntilFlushed } from './exit-flush.js';
 import { BATCH_FRAME_LIMIT, FrameKind, HEADER_SIZE, headerFor } from './frame.js';
 import { isRecyclable, recycle, takeBuffer } from './recycled-buffers.js';
@@ -207,14 +208,20 @@ export class FrameWriter {
     }
     this.#openAt = -1;
     if (this.#position === 0 || this.#closed) return;
+    const end = this.#position;
+    const done = writeNow(this.#socket, this.#batch, 0, end);
+    if (done === end) {
+      this.#position = 0;
+      return;
+    }
     let out: Buffer;
-    if (this.#position <= SMALL_BATCH) {
+    if (end - done <= SMALL_BATCH) {
       // Small batches (request/reply traffic) are copied out so the batch buffer is reused:
       // a fresh 64 KiB per flush showed up as ~20% of a busy parent's CPU in garbage collection.
-      out = Buffer.from(this.#batch.subarray(0, this.#position));
+      out = Buffer.from(this.#batch.subarray(done, end));
     } else {
       // The socket keeps `out` until it is written, so the next batch needs other memory.
-      out = this.#batch.subarray(0, this.#position);
+      out = this.#batch.subarray(done, end);
       this.#batch = takeBuffer(
         Math.max(
           INITIAL_BATCH,
@@ -249,6 +256,12 @@ export class FrameWriter {
 
 /** Writes `bytes`; a buffer of ours goes back for reuse once the socket is done with it. */
 function writeOut(socket: Socket, bytes: Buffer): void {
-  if (isRecyclable(bytes)) socket.write(bytes, () => recycle(bytes));
-  else socket.write(bytes);
+  const done = writeNow(socket, bytes, 0, bytes.length);
+  if (done === bytes.length) {
+    recycle(bytes);
+    return;
+  }
+  const rest = done === 0 ? bytes : bytes.subarray(done);
+  if (isRecyclable(bytes)) socket.write(rest, () => recycle(bytes));
+  else socket.write(rest);
 }
