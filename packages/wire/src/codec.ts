@@ -133,10 +133,11 @@ export class Encoder {
         start: number;
         end: number;
       };
-      // A message with structured-clone ids comes back as a fresh buffer of its own, without start/end.
-      const own = target.start === undefined;
-      this.lastStart = own ? 0 : target.start;
-      this.lastEnd = own ? target.length : target.end;
+      // A message with structured-clone ids comes back without start/end, as a view of the whole
+      // message: a view into msgpackr's buffer all the same (its ids were inserted in place).
+      const view = target.start === undefined;
+      this.lastStart = view ? 0 : target.start;
+      this.lastEnd = view ? target.length : target.end;
       const spilled = spilledByLastEncode();
       if (spilled > 0 && this.lastEnd - this.lastStart + spilled > this.maxSize) {
         throw new InvalidArgumentError(
@@ -145,12 +146,12 @@ export class Encoder {
       }
       ok = true;
       this.lastModules = modulesSeen;
-      this.lastOwned = own;
-      if (!own && target.end - target.start >= LARGE_MESSAGE) {
+      this.lastOwned = false;
+      if (this.lastEnd - this.lastStart >= LARGE_MESSAGE) {
         // A large message keeps its bytes: msgpackr moves on to another buffer (sized for another
         // one like it; reused once written, recycled-buffers.ts), so the writer can hand these to
         // the socket without copying them again.
-        this.#packr.useBuffer(takeBuffer(target.end - target.start + 8192));
+        this.#packr.useBuffer(takeBuffer(this.lastEnd - this.lastStart + 8192));
         this.lastOwned = true;
       }
       return target;
