@@ -198,6 +198,9 @@ export class EndState {
   }
 
   #onOpened(conn: Connection, how: 'accepted' | 'connected'): void {
+    // A Pipe is request/reply traffic as often as a stream: a reply goes out as soon as the code
+    // that sent it stops sending, not at the end of the tick (~0.8 us less per round trip).
+    conn.flushAt = 'microtask';
     this.#opened(conn);
     this.#conn = conn;
     this.#state = 'open';

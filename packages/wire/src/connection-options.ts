@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from './errors.js';
 import { DEFAULT_MAX_FRAME_SIZE, MAX_FRAME_SIZE_LIMIT } from './frame.js';
 
+export type FlushAt = 'tick' | 'microtask';
+
 export interface ConnectionOptions {
   /** Largest frame accepted or sent, in bytes. A larger incoming frame closes the connection with a ProtocolError. @default 67108864 (64 MiB) */
   maxFrameSize?: number;
@@ -10,6 +12,14 @@ export interface ConnectionOptions {
   writable?: boolean;
   /** Use msgpackr records (object shapes sent once per connection). @default true */
   records?: boolean;
+  /**
+   * When messages sent go out. `'tick'`: at the end of the tick (`process.nextTick`), so a chain
+   * of awaits that sends on every step shares one write. `'microtask'`: as soon as the microtasks
+   * running stop sending, before Node's tick queue runs; a request's reply leaves ~0.4 us sooner
+   * per message and side, and a chain that awaits between sends may write more often. Pipe ends
+   * use `'microtask'`. @default 'tick'
+   */
+  flushAt?: FlushAt;
   /** Bytes already read from the socket before the connection took it over (after a handshake). */
   head?: Buffer;
   /**
@@ -18,6 +28,14 @@ export interface ConnectionOptions {
    * `head` is read, since a link's first messages may arrive with its handshake.
    */
   spill?: 'send' | 'keep';
+}
+
+export function checkFlushAt(mode: unknown): FlushAt {
+  if (mode === undefined) return 'tick';
+  if (mode !== 'tick' && mode !== 'microtask') {
+    throw new InvalidArgumentError(`flushAt must be 'tick' or 'microtask', got ${String(mode)}`);
+  }
+  return mode;
 }
 
 export function checkMaxFrameSize(size: number | undefined): number {

@@ -2,7 +2,13 @@ import type { Socket } from 'node:net';
 import type { WaitOptions } from './abort.js';
 import { Decoder, Encoder } from './codec.js';
 import { sendControl, writeMessage } from './connection-control.js';
-import { type ConnectionOptions, checkBytesRange, checkMaxFrameSize } from './connection-options.js';
+import {
+  type ConnectionOptions,
+  checkBytesRange,
+  checkFlushAt,
+  checkMaxFrameSize,
+  type FlushAt,
+} from './connection-options.js';
 import { Receiver } from './connection-receiver.js';
 import { ConnectionClosedError, MultiprocError } from './errors.js';
 import { BATCH_FRAME_LIMIT, FrameKind } from './frame.js';
@@ -48,6 +54,7 @@ export class Connection {
     this.#receiver = new Receiver(this, options.readable ?? true, () => this.#peerClosed);
     this.#socket = socket;
     this.#writer = new FrameWriter(socket);
+    this.#writer.flushAt = checkFlushAt(options.flushAt);
     keepUnreadOnEpipe(socket, (chunk) => this.#onData(chunk));
     this.#valueDecoder = new Decoder(records);
     const incoming = new IncomingFrames(
@@ -94,6 +101,14 @@ export class Connection {
   get writable(): boolean {
     return this.#writable;
   }
+  /** When messages sent go out: `'tick'` or `'microtask'` (ConnectionOptions.flushAt). */
+  get flushAt(): FlushAt {
+    return this.#writer.flushAt;
+  }
+  set flushAt(mode: FlushAt) {
+    this.#writer.flushAt = checkFlushAt(mode);
+  }
+
   /** The underlying socket (for wire internals such as handing a connection to a host). */
   get socket(): Socket {
     return this.#socket;

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { FlushAt } from './connection-options.js';
 import { writeNow } from './direct-write.js';
 import { flushed, holdUntilFlushed } from './exit-flush.js';
 import { BATCH_FRAME_LIMIT, FrameKind, HEADER_SIZE, headerFor } from './frame.js';
@@ -27,6 +28,8 @@ export class FrameWriter {
   /** Registered with the exit flush (exit-flush.ts) while bytes wait in the batch. */
   #held = false;
   #closed = false;
+  /** When a tick's messages go out (ConnectionOptions.flushAt). */
+  flushAt: FlushAt = 'tick';
   /** Where the header of this batch's last frame is, if it is a value or batch frame still open to more values. */
   #openAt = -1;
   /** That frame's payload length. */
@@ -164,7 +167,13 @@ export class FrameWriter {
     }
     if (!this.#scheduled) {
       this.#scheduled = true;
-      process.nextTick(this.#flushScheduled);
+      if (this.flushAt === 'tick') process.nextTick(this.#flushScheduled);
+      else {
+        // Looks once more before writing: the first look runs before the microtask that sent
+        // (an `await` continuation) can send again.
+        this.#seen = -1;
+        queueMicrotask(this.#flushSoon);
+      }
     }
   }
 
@@ -237,6 +246,25 @@ export class FrameWriter {
     this.flush();
     this.#closed = true;
   }
+
+  /** Where the batch ended when `#flushSoon` last looked. */
+  #seen = 0;
+
+  /**
+   * `flushAt: 'microtask'`: writes once a turn of the microtask queue added nothing, so the
+   * messages of a synchronous run, or of a chain of microtasks that send on every step (`await`
+   * of a settled promise), still share one write.
+   */
+  readonly #flushSoon = (): void => {
+    if (!this.#scheduled) return;
+    if (this.#position > this.#seen) {
+      this.#seen = this.#position;
+      queueMicrotask(this.#flushSoon);
+      return;
+    }
+    this.#scheduled = false;
+    this.flush();
+  };
 
   readonly #flushScheduled = (): void => {
     this.#scheduled = false;

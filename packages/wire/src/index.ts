@@ -9,8 +9,8 @@ export {
   encodeValueWithModules,
   type RevivalError,
 } from './codec.js';
-export { Connection, type ConnectionOptions, NO_MESSAGE } from './connection.js';
-export { checkBytesRange } from './connection-options.js';
+export { Connection, NO_MESSAGE } from './connection.js';
+export { type ConnectionOptions, checkBytesRange, type FlushAt } from './connection-options.js';
 export { errorToInfo, infoToError } from './error-codec.js';
 export * from './errors.js';
 export { DEFAULT_MAX_FRAME_SIZE } from './frame.js';
