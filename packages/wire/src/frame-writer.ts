@@ -30,6 +30,8 @@ export class FrameWriter {
   #closed = false;
   /** When a tick's messages go out (ConnectionOptions.flushAt). */
   flushAt: FlushAt = 'tick';
+  /** Where the batch ended when `#flushSoon` last looked (-1: not looked yet). */
+  #seen = -1;
   /** Where the header of this batch's last frame is, if it is a value or batch frame still open to more values. */
   #openAt = -1;
   /** That frame's payload length. */
@@ -247,16 +249,12 @@ export class FrameWriter {
     this.#closed = true;
   }
 
-  /** Where the batch ended when `#flushSoon` last looked. */
-  #seen = 0;
-
   /**
    * `flushAt: 'microtask'`: writes once a turn of the microtask queue added nothing, so the
    * messages of a synchronous run, or of a chain of microtasks that send on every step (`await`
    * of a settled promise), still share one write.
    */
   readonly #flushSoon = (): void => {
-    if (!this.#scheduled) return;
     if (this.#position > this.#seen) {
       this.#seen = this.#position;
       queueMicrotask(this.#flushSoon);
