@@ -1,9 +1,12 @@
 import net = require('node:net');
+import path = require('node:path');
 
 /**
- * The child's entry point, in CommonJS so that it runs synchronously, before
- * the event loop first turns; the package's entry (index.js, which holds
- * bootstrap.ts) is ESM and loads asynchronously.
+ * The entry point of a warm spare and of a child handed sockets, in CommonJS
+ * so that it runs synchronously, before the event loop first turns; the
+ * package's entry (index.js, which holds bootstrap.ts) is ESM and loads
+ * asynchronously. (Other children get their payload in a start file and run
+ * index.js itself: start-file.ts.)
  * Meanwhile two things would be lost without a listener already in place:
  * - the payload, if the parent dies right after start(): Node reads it and
  *   the channel's end during the load and drops it, so the child would never
@@ -52,6 +55,8 @@ if (spareArg?.startsWith(SPARE_FLAG)) {
   spare = JSON.parse(spareArg.slice(SPARE_FLAG.length)) as string[];
 }
 (globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.spare')] = spare;
+// Other children run the package's entry as their main module (launcher.ts): all show that.
+process.argv[1] = path.join(__dirname, 'index.js');
 
 // The package's entry holds the bootstrap (bootstrap.ts), registered, not run, on import.
 void import('./index.js').then(() => {

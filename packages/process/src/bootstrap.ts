@@ -4,10 +4,12 @@ import type { Delivery } from './bootstrap-entry.cjs';
 import { hookSignal } from './children.js';
 import { exitFinished, prepareFastExit } from './fast-exit.js';
 import { setSelf } from './identity.js';
+import { ENTRY } from './launcher.js';
 import { libraryLogger, loadedLogging, loadLogging, onLoggingLoaded } from './logging-link.js';
 import { watchParent } from './parent-watch.js';
 import { restoreBuild } from './process-rebuild.js';
 import { SPARE_INIT, SPARE_NAME, SPARE_READY } from './spares.js';
+import { readStartFile, START_FD_ARG } from './start-file.js';
 import { restoreHandles, type StartPayload } from './start-payload.js';
 import { importOrThrow } from './target.js';
 import { findByPlace } from './task-place.js';
@@ -63,14 +65,19 @@ function onMessage(
   }
 }
 
-function runChild(): void {
+/** What every child does first, whichever way its payload comes. */
+function prepareChild(): void {
   // The parent decides what Ctrl-C means; children do not each print a traceback (bpo-8296).
   process.on('SIGINT', () => {});
   // terminate() is SIGTERM: remove this child's socket files, end its own children, then die of it.
   hookSignal('SIGTERM');
   process.on('uncaughtException', (error) => fail(error));
   process.on('unhandledRejection', (reason) => fail(reason));
+}
 
+/** A child started from bootstrap-entry.cjs: a warm spare, or a start that passes sockets. */
+function runChild(): void {
+  prepareChild();
   // Until the payload is here, the IPC channel is all this process waits for
   // (a warm spare can wait long), so it must hold the event loop; it is
   // unref'd at start, so the child ends when its target is done.
@@ -121,6 +128,25 @@ function runChild(): void {
 // Only registered here: a parent loads this module too (it is part of the
 // package's entry) and must not run any of it.
 (globalThis as Record<symbol, unknown>)[Symbol.for('multiproc.bootstrap.run')] = runChild;
+
+// Every other spawned child runs this package's entry as its main module, with the payload
+// in a start file (start-file.ts): once the entry has loaded, read it and run.
+const startFd = startFileArg();
+if (startFd !== null) {
+  queueMicrotask(() => {
+    prepareChild();
+    payload = readStartFile(startFd);
+    maybeStart();
+  });
+}
+
+/** The start file's descriptor when this process is such a child; the target sees argv without it. */
+function startFileArg(): number | null {
+  const arg = process.argv[2];
+  if (process.argv[1] !== ENTRY || !arg?.startsWith(START_FD_ARG)) return null;
+  process.argv.splice(2, 1);
+  return Number(arg.slice(START_FD_ARG.length));
+}
 
 function noop(): void {}
 

@@ -66,10 +66,22 @@ function fastExitAllowed(): boolean {
   return allowed;
 }
 
+/** Flags whose tools write their results during Node's teardown (prefixes: `--inspect-brk` too). */
+const TEARDOWN_FLAGS = [
+  '--cpu-prof',
+  '--heap-prof',
+  '--prof',
+  '--inspect',
+  '--diagnostic-dir',
+  '--report',
+  '--trace-event',
+];
+
 function profiled(): boolean {
-  // Node accepts `--cpu_prof` for `--cpu-prof`.
+  // Node accepts `--cpu_prof` for `--cpu-prof`. Substrings, not a RegExp: compiling one is
+  // ~0.05 ms of every child's exit.
   const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').replaceAll('_', '-');
-  return /--(cpu-prof|heap-prof|prof|inspect|diagnostic-dir|report|trace-event)/.test(flags);
+  return TEARDOWN_FLAGS.some((flag) => flags.includes(flag));
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 
 import { currentName } from './identity.js';
 import { onSparesReady, replenish, SPARE_INIT, setSpareTarget, takeSpare } from './spares.js';
+import { START_FD_ARG, writeStartFile } from './start-file.js';
 import { closeParentCopy, type OsHandle, type StartPayload, takeUnread } from './start-payload.js';
 import {
   getAuthkey,
@@ -13,6 +14,7 @@ import {
 } from './wire-core.js';
 
 const { fork } = process.getBuiltinModule('node:child_process');
+const { closeSync } = process.getBuiltinModule('node:fs');
 const { isAbsolute } = process.getBuiltinModule('node:path');
 const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
 
@@ -21,9 +23,13 @@ export { stopSpares } from './spares.js';
 export type StartMethod = 'spawn' | 'warm';
 
 const BOOTSTRAP = fileURLToPath(new URL('./bootstrap-entry.cjs', import.meta.url));
+/** This package's entry (launcher.ts is bundled into it): a child with a start file runs it as its main module. */
+export const ENTRY = fileURLToPath(import.meta.url);
 /** argv[2] of a spare, followed by the JSON list of modules to preload; see bootstrap-entry.cts. */
 const SPARE_ARG = '--multiproc-spare=';
-const DEFAULT_STDIO: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
+/** stdio as an array, the form stdioFor() gives. */
+type StdioList = Exclude<StdioOptions, string>;
+const DEFAULT_STDIO: StdioList = ['ignore', 'inherit', 'inherit', 'ipc'];
 
 let globalMethod: StartMethod = 'spawn';
 let methodSet = false;
@@ -117,15 +123,21 @@ export interface LaunchOptions {
 }
 
 /**
- * Start a child running the bootstrap. A warm start takes a spare that is
- * already up and waiting for its payload, so a start costs one IPC message
- * and the task module's import instead of a Node start-up. Spares only fit
- * children with default env, execArgv and stdio; others are spawned.
+ * Start a child for `payload`. A warm start takes a spare that is already up
+ * and waiting for its payload, so a start costs one IPC message and the task
+ * module's import instead of a Node start-up; spares only fit children with
+ * default env, execArgv and stdio. Otherwise a new Node process starts, with
+ * the payload in a start file (start-file.ts) when it can, else as an IPC
+ * message to the CommonJS entry. `sent` resolves once the child will get the
+ * payload even if this process dies now, as Python's start() (a non-daemon
+ * then runs on as an orphan).
  */
 export function launch(
   method: StartMethod,
   options: LaunchOptions,
-): { child: ChildProcess; sendStart: (payload: StartPayload, handles: OsHandle[]) => Promise<void> } {
+  payload: StartPayload,
+  handles: OsHandle[],
+): { child: ChildProcess; sent: Promise<void> } {
   const usesDefaults =
     options.env === undefined && options.execArgv === undefined && options.stdio === undefined;
   let child: ChildProcess | undefined;
@@ -133,7 +145,8 @@ export function launch(
     child = takeSpare();
     replenish(spawnSpare);
   }
-  child ??= spawnBootstrap(options.env, options.execArgv, options.stdio);
+  const direct = child === undefined ? spawnWithStartFile(options, payload, handles) : undefined;
+  child ??= direct ?? spawnBootstrap(options.env, options.execArgv, options.stdio);
   if (options.daemon) {
     // The parent does not wait for daemons; they are ended at its exit.
     child.unref();
@@ -142,22 +155,48 @@ export function launch(
     child.ref();
     (child.channel as { ref?: () => void } | undefined)?.ref?.();
   }
-  const started = child;
-  return {
-    child: started,
-    sendStart(payload, handles) {
-      for (const handle of handles) {
-        started.send({ type: 'handle', unread: takeUnread(handle) }, handle as never, () =>
-          closeParentCopy(handle),
-        );
-      }
-      // Resolve once the payload is written to the channel: the child reads it
-      // even if this process dies right after start() (a non-daemon then runs
-      // on as an orphan, as in Python). A send error means the child died; its
-      // exit code tells.
-      return new Promise((resolve) => started.send({ type: 'start', payload }, () => resolve()));
-    },
-  };
+  return { child, sent: direct ? Promise.resolve() : sendStart(child, payload, handles) };
+}
+
+/**
+ * Spawns the package's entry with the payload in a start file, or returns undefined when the
+ * CommonJS entry must listen for messages from its first line instead: for sockets and
+ * servers, which only travel as IPC messages (and whose connections it holds until the target
+ * listens), and under `--input-type`, which Node refuses for a main module that is a file.
+ */
+function spawnWithStartFile(
+  options: LaunchOptions,
+  payload: StartPayload,
+  handles: OsHandle[],
+): ChildProcess | undefined {
+  const execArgv = options.execArgv ?? process.execArgv;
+  if (handles.length > 0 || execArgv.some((flag) => flag.startsWith('--input-type'))) return undefined;
+  let fd: number;
+  try {
+    fd = writeStartFile(payload);
+  } catch {
+    // No private dir or a full disk: the IPC message still works.
+    return undefined;
+  }
+  try {
+    // The next descriptor after stdio and the IPC channel (stdioFor() gives arrays).
+    const stdio: StdioList = [...(Array.isArray(options.stdio) ? options.stdio : DEFAULT_STDIO), fd];
+    return spawnChild(ENTRY, [`${START_FD_ARG}${stdio.length - 1}`], options.env, options.execArgv, stdio);
+  } finally {
+    // The child has its own copy of the descriptor.
+    closeSync(fd);
+  }
+}
+
+function sendStart(child: ChildProcess, payload: StartPayload, handles: OsHandle[]): Promise<void> {
+  for (const handle of handles) {
+    child.send({ type: 'handle', unread: takeUnread(handle) }, handle as never, () =>
+      closeParentCopy(handle),
+    );
+  }
+  // Resolve once the payload is written to the channel: the child reads it even if this
+  // process dies right after start(). A send error means the child died; its exit code tells.
+  return new Promise((resolve) => child.send({ type: 'start', payload }, () => resolve()));
 }
 
 /** stdin is /dev/null as in Python; fd 3 is the IPC channel. */
@@ -181,10 +220,21 @@ function spawnBootstrap(
   stdio: StdioOptions | undefined,
   args: string[] = [],
 ): ChildProcess {
-  const child = fork(BOOTSTRAP, args, {
+  return spawnChild(BOOTSTRAP, args, env, execArgv, stdio ?? DEFAULT_STDIO);
+}
+
+function spawnChild(
+  main: string,
+  args: string[],
+  env: NodeJS.ProcessEnv | undefined,
+  execArgv: string[] | undefined,
+  stdio: StdioOptions,
+): ChildProcess {
+  const child = fork(main, args, {
     env: env ?? process.env,
+    // The same array when it is the parent's: fork() then drops a `-e <script>` from it.
     execArgv: execArgv ?? process.execArgv,
-    stdio: stdio ?? DEFAULT_STDIO,
+    stdio,
     serialization: 'advanced',
   });
   child.on('error', () => {});

@@ -104,14 +104,19 @@ export class Process {
     s.started = true;
     try {
       const payload = await this.#payload();
-      const { child, sendStart } = launch(startMethodFor(s.options.startMethod), {
-        env: s.options.env,
-        execArgv: s.options.execArgv,
-        stdio: stdioFor(s.options.stdio),
-        daemon: s.daemon,
-      });
+      const { child, sent } = launch(
+        startMethodFor(s.options.startMethod),
+        {
+          env: s.options.env,
+          execArgv: s.options.execArgv,
+          stdio: stdioFor(s.options.stdio),
+          daemon: s.daemon,
+        },
+        payload.payload,
+        payload.handles,
+      );
       this.#attach(child);
-      await sendStart(payload.payload, payload.handles);
+      await sent;
       libraryLogger()?.debug('started process %s (pid %d)', s.name, child.pid);
     } catch (error) {
       s.started = s.child !== null;

@@ -14,6 +14,7 @@ export {
   InvalidArgumentError,
   MultiprocError,
   ProcessStateError,
+  privateDir,
   RemoteError,
   removeKeptPayloadFiles,
   removePrivateDir,
