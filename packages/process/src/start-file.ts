@@ -1,7 +1,7 @@
 import type { StartPayload } from './start-payload.js';
 import { privateDir } from './wire-core.js';
 
-const { closeSync, constants, openSync, readFileSync, readSync, unlinkSync, writeSync } =
+const { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } =
   process.getBuiltinModule('node:fs');
 
 /**
@@ -79,15 +79,8 @@ function readText(fd: number): string {
     // costs a fresh process less than the JavaScript of fstat() and read() on first use.
     return readFileSync(`/dev/fd/${fd}`, 'utf8');
   } catch {
-    // No /dev/fd (no /proc in a container): read the descriptor itself.
-    const chunks: Buffer[] = [];
-    for (let at = 0; ; ) {
-      const chunk = Buffer.allocUnsafe(64 * 1024);
-      const n = readSync(fd, chunk, 0, chunk.length, at);
-      if (n === 0) break;
-      chunks.push(chunk.subarray(0, n));
-      at += n;
-    }
-    return Buffer.concat(chunks).toString('utf8');
+    // No /dev/fd (no /proc in a container): the descriptor itself, from its offset, which
+    // the parent's positioned writes left at 0.
+    return readFileSync(fd, 'utf8');
   }
 }
