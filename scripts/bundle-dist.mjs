@@ -9,16 +9,30 @@
 // Why: a spawned child imports a package's entry before its target runs. Node's ESM loader
 // costs about 1 ms per module file (resolve, read, compile, link); one file per entry cut
 // ~15 ms from every spawned start (docs/performance.md). A `.cts` entry stays CommonJS.
+//
+// Two flags for the one place where a package boundary costs every start:
+// `--once-per-process=./core` makes that exports entry share one instance per process among
+// all copies of it (once-per-process.mjs), and `--inline=@multiproc/wire/core` bundles such
+// an entry of a dependency into this package's own code instead of importing it.
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
+import { shareOncePerProcess } from './once-per-process.mjs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const fromExports = Object.values(pkg.exports ?? {})
   .map((target) => (typeof target === 'string' ? target : target?.import))
   .filter((target) => typeof target === 'string' && target.startsWith('./dist/') && target.endsWith('.js'))
   .map((target) => `src/${target.slice('./dist/'.length, -'.js'.length)}.ts`);
-const extra = process.argv.slice(2);
+const flag = (name) =>
+  process.argv
+    .slice(2)
+    .filter((arg) => arg.startsWith(`--${name}=`))
+    .map((arg) => arg.slice(name.length + 3));
+const shared = flag('once-per-process');
+const inline = flag('inline');
+const extra = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const esm = [...fromExports, ...extra.filter((entry) => !entry.endsWith('.cts'))];
 const cjs = extra.filter((entry) => entry.endsWith('.cts'));
 
@@ -45,6 +59,7 @@ const results = [
     format: 'esm',
     packages: 'external',
     chunkNames: 'chunk-[hash]',
+    plugins: [inlinePlugin(inline)],
   }),
 ];
 if (cjs.length > 0) {
@@ -106,6 +121,38 @@ function reexportsAsIs(code) {
       .sort()
       .join(',');
   return names(m[1]) === names(m[2]);
+}
+
+for (const entry of shared) {
+  const target = pkg.exports?.[entry];
+  const file = typeof target === 'string' ? target : target?.import;
+  if (typeof file !== 'string') throw new Error(`--once-per-process=${entry}: no such exports entry`);
+  shareOncePerProcess(file, { name: `${pkg.name}${entry.slice(1)}`, version: pkg.version });
+}
+
+/** Bundles the named package specifiers (already built: their dist) instead of leaving them imports. */
+function inlinePlugin(specifiers) {
+  return {
+    name: 'inline',
+    setup(b) {
+      for (const specifier of specifiers) {
+        const filter = new RegExp(`^${specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+        b.onResolve({ filter }, (args) => ({ path: exportsTarget(specifier, args.resolveDir) }));
+      }
+    },
+  };
+}
+
+/** The file an `import` of `specifier` from `dir` loads, by the package's "exports" (Node's resolution). */
+function exportsTarget(specifier, dir) {
+  const parts = specifier.split('/');
+  const name = parts.slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+  const subpath = `.${specifier.slice(name.length)}`;
+  const manifest = createRequire(join(dir, 'noop.js')).resolve(`${name}/package.json`);
+  const target = JSON.parse(readFileSync(manifest, 'utf8')).exports?.[subpath];
+  const file = typeof target === 'string' ? target : target?.import;
+  if (typeof file !== 'string') throw new Error(`--inline=${specifier}: ${name} exports no ${subpath}`);
+  return join(dirname(manifest), file);
 }
 
 // Per-module files from an earlier build (or an older layout) would be loaded by nobody

@@ -3,6 +3,13 @@ import { Process } from '@multiproc/process';
 import { Queue } from '@multiproc/queue';
 import { double, produce } from './tasks.mjs';
 
+// process carries its own copy of wire's core, shared with wire's (once-per-process.mjs): an
+// install where they are not one instance warns; here that is a failure.
+process.on('warning', (warning) => {
+  console.error(`unexpected warning: ${warning.code} ${warning.message}`);
+  process.exitCode = 1;
+});
+
 const q = new Queue();
 const p = new Process({ target: produce, args: [q] });
 await p.start();
@@ -13,3 +20,4 @@ console.log('queue', got, 'exit', p.exitCode);
 const pool = new Pool({ processes: 2 });
 console.log('pool', await pool.map(double, [1, 2, 3]));
 await pool[Symbol.asyncDispose]();
+if (got.length !== 5 || p.exitCode !== 0) process.exitCode = 1;

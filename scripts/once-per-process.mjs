@@ -1,0 +1,76 @@
+// Makes a bundled entry run once per process however many copies of it are loaded: its code
+// goes into a function that only the first copy to load calls; every copy exports what that
+// call returned, so classes, functions and module state are the same objects in all of them.
+//
+// Why: @multiproc/process inlines wire's `core` into its own entry (bundle-dist.mjs --inline),
+// so a spawned child loads one module file and resolves one package less (~1.4 ms of every
+// start, docs/performance.md round 11), while everything that loads @multiproc/wire still gets
+// wire's core.js. Without this, the two copies would hold two authkeys and two MultiprocError
+// classes. Copies of different code (two versions of wire installed) do not share: that is
+// reported as a process warning, because their authkeys and errors then differ.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The global Map of loaded copies, by version+hash. */
+const REGISTRY = 'multiproc.once-per-process';
+
+/** Rewrites `file` (an ES module with no imports, ending in one `export { ... }`) and its map. */
+export function shareOncePerProcess(file, { name, version }) {
+  const code = readFileSync(file, 'utf8');
+  const mapComment = /\n\/\/# sourceMappingURL=(\S+)\s*$/.exec(code);
+  const text = mapComment ? code.slice(0, mapComment.index + 1) : code;
+  if (/^\s*import\b/m.test(text) || /\bimport\.meta\b/.test(text))
+    throw new Error(`${file}: once-per-process code cannot import (it runs inside a function)`);
+  const exportAt = text.lastIndexOf('\nexport {');
+  if (exportAt < 0 || text.indexOf('\nexport ', exportAt + 1) >= 0 || /^export (?!\{)/m.test(text))
+    throw new Error(`${file}: expected exactly one \`export { ... }\` at the end`);
+  const body = text.slice(0, exportAt + 1);
+  const list = /^export \{([^}]*)\};?\s*$/.exec(text.slice(exportAt + 1));
+  if (!list) throw new Error(`${file}: expected exactly one \`export { ... }\` at the end`);
+  // `local as exported` pairs; names only (no default export, no string names).
+  const pairs = list[1]
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const m = /^([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?$/.exec(item);
+      if (!m || m[2] === 'default') throw new Error(`${file}: cannot share the export \`${item}\``);
+      return { local: m[1], exported: m[2] ?? m[1] };
+    });
+  const key = `${name}@${version}+${createHash('sha256').update(body).digest('hex').slice(0, 16)}`;
+  const header = [
+    `// ${name}: one instance per process, whichever copy of this code loads first (scripts/once-per-process.mjs).`,
+    `var __copies = globalThis[Symbol.for(${JSON.stringify(REGISTRY)})] ??= new Map();`,
+    `var __shared = __copies.get(${JSON.stringify(key)}) ?? __share(${JSON.stringify(key)}, () => {`,
+  ];
+  const footer = [
+    `return { ${pairs.map((p) => (p.local === p.exported ? p.local : `${p.exported}: ${p.local}`)).join(', ')} };`,
+    '});',
+    'function __share(key, define) {',
+    '  const exports = define();',
+    '  __copies.set(key, exports);',
+    `  const others = [...__copies.keys()].filter((k) => k !== key && k.startsWith(${JSON.stringify(`${name}@`)}));`,
+    '  if (others.length > 0)',
+    '    process.emitWarning(',
+    `      \`two different copies of ${name} are loaded in this process (\${[key, ...others].join(', ')}): they do not share authkeys, errors or state; install one version of the @multiproc packages\`,`,
+    "      { code: 'MULTIPROC_DUPLICATE_PACKAGE' },",
+    '    );',
+    '  return exports;',
+    '}',
+    // Outer names of their own: a bundler that inlines this file would otherwise rename the
+    // inner declarations they shadow, and a class's or function's name is API here.
+    `var { ${pairs.map((p) => `${p.exported}: ${p.exported}$shared`).join(', ')} } = __shared;`,
+    `export { ${pairs.map((p) => `${p.exported}$shared as ${p.exported}`).join(', ')} };`,
+  ];
+  const out = `${header.join('\n')}\n${body}${footer.join('\n')}\n${mapComment ? mapComment[0].slice(1) : ''}`;
+  writeFileSync(file, out);
+  if (mapComment) {
+    // The body keeps its lines; the header's lines come before it, with no mappings.
+    const mapFile = new URL(mapComment[1], pathToFileURL(resolve(file)));
+    const map = JSON.parse(readFileSync(mapFile, 'utf8'));
+    map.mappings = ';'.repeat(header.length) + map.mappings;
+    writeFileSync(mapFile, JSON.stringify(map));
+  }
+}
