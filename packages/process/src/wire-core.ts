@@ -4,7 +4,10 @@
  * host (msgpackr, node:net: ~40 ms and ~9 MB of a child's start-up) are only
  * loaded when used, through loadWire(), so a child whose task takes no args
  * and uses no primitive never loads them: these names come from wire's light
- * entry point, `@multiproc/wire/core`.
+ * entry point, `@multiproc/wire/core`, which the build copies into this
+ * package's entry (scripts/bundle-dist.mjs --inline: no module file or package
+ * resolution of its own in a child); the copy and wire's own are one instance
+ * (scripts/once-per-process.mjs).
  */
 export {
   AuthenticationError,
