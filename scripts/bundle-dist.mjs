@@ -32,6 +32,10 @@ const flag = (name) =>
     .map((arg) => arg.slice(name.length + 3));
 const shared = flag('once-per-process');
 const inline = flag('inline');
+const unknown = process.argv
+  .slice(2)
+  .filter((arg) => arg.startsWith('--') && !/^--(once-per-process|inline)=./.test(arg));
+if (unknown.length > 0) throw new Error(`bundle-dist: unknown option ${unknown.join(' ')}`);
 const extra = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const esm = [...fromExports, ...extra.filter((entry) => !entry.endsWith('.cts'))];
 const cjs = extra.filter((entry) => entry.endsWith('.cts'));

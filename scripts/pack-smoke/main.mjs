@@ -3,8 +3,8 @@ import { Process } from '@multiproc/process';
 import { Queue } from '@multiproc/queue';
 import { double, produce } from './tasks.mjs';
 
-// process carries its own copy of wire's core, shared with wire's (once-per-process.mjs): an
-// install where they are not one instance warns; here that is a failure.
+// A clean install warns about nothing; in particular process's copy of wire's core and wire's
+// own must be one instance (once-per-process.mjs warns when they are not).
 process.on('warning', (warning) => {
   console.error(`unexpected warning: ${warning.code} ${warning.message}`);
   process.exitCode = 1;

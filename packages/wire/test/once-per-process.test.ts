@@ -64,10 +64,23 @@ describe('wire/core: one instance per process', () => {
     });
   }, 30_000);
 
-  it('a copy of other code (another version) keeps its own instance, and says so in a process warning', async () => {
-    // Its registry key names another version, as a second installed version of wire would.
+  it('a copy of the same code from another version of the package shares too', async () => {
+    const copy = copyOfCore('same-code.js', (code) =>
+      code.replace(/(__share\("[^"]+", )"[^"]*"/, '$1"9.9.9"'),
+    );
+    const out = await run(`
+      const copy = await import(${JSON.stringify(copy)});
+      const wire = await import(${JSON.stringify(INDEX)});
+      const out = { sameClasses: copy.TimeoutError === wire.TimeoutError };`);
+    expect(out).toEqual({ sameClasses: true, warnings: [] });
+  }, 30_000);
+
+  it('a copy of other code keeps its own instance, and says so in a process warning', async () => {
+    // Another build of core (another hash), in another version, as a second install of wire.
     const other = copyOfCore('other.js', (code) =>
-      code.replaceAll(/(@multiproc\/wire\/core@)[^+"]+\+/g, '$19.9.9+'),
+      code
+        .replaceAll(/(@multiproc\/wire\/core#)[0-9a-f]{16}/g, `$1${'0'.repeat(16)}`)
+        .replace(/(__share\("[^"]+", )"[^"]*"/, '$1"9.9.9"'),
     );
     const out = await run(`
       const wire = await import(${JSON.stringify(INDEX)});
@@ -82,7 +95,9 @@ describe('wire/core: one instance per process', () => {
     expect(out.authkeys).toEqual(['wire', 'other']);
     const warnings = out.warnings as Array<{ code: string; message: string }>;
     expect(warnings.map((w) => w.code)).toEqual(['MULTIPROC_DUPLICATE_PACKAGE']);
-    expect(warnings[0]?.message).toMatch(/two different copies of @multiproc\/wire\/core .*@9\.9\.9\+/);
+    expect(warnings[0]?.message).toMatch(
+      /two different builds of @multiproc\/wire\/core are loaded in this process \(\d+\.\d+\.\d+\S* #[0-9a-f]{16}, 9\.9\.9 #0{16}\)/,
+    );
   }, 30_000);
 
   it('the build refuses to share code it cannot wrap', async () => {
@@ -94,5 +109,8 @@ describe('wire/core: one instance per process', () => {
     expect(() => shareOncePerProcess(file, { name: 'n', version: '1' })).toThrow(/cannot import/);
     writeFileSync(file, 'export const x = 1;\nexport { x as y };\n');
     expect(() => shareOncePerProcess(file, { name: 'n', version: '1' })).toThrow(/exactly one/);
+    // A reassigned binding would not follow into the other copies.
+    writeFileSync(file, 'let count = 0;\nfunction add() { count++; }\nexport { add, count };\n');
+    expect(() => shareOncePerProcess(file, { name: 'n', version: '1' })).toThrow(/exported with `let`/);
   });
 });
