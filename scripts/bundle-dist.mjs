@@ -21,22 +21,20 @@ import { build } from 'esbuild';
 import { shareOncePerProcess } from './once-per-process.mjs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+/** The file an "exports" target loads for `import`. */
+const importTarget = (target) => (typeof target === 'string' ? target : target?.import);
 const fromExports = Object.values(pkg.exports ?? {})
-  .map((target) => (typeof target === 'string' ? target : target?.import))
+  .map(importTarget)
   .filter((target) => typeof target === 'string' && target.startsWith('./dist/') && target.endsWith('.js'))
   .map((target) => `src/${target.slice('./dist/'.length, -'.js'.length)}.ts`);
-const flag = (name) =>
-  process.argv
-    .slice(2)
-    .filter((arg) => arg.startsWith(`--${name}=`))
-    .map((arg) => arg.slice(name.length + 3));
-const shared = flag('once-per-process');
-const inline = flag('inline');
-const unknown = process.argv
-  .slice(2)
-  .filter((arg) => arg.startsWith('--') && !/^--(once-per-process|inline)=./.test(arg));
-if (unknown.length > 0) throw new Error(`bundle-dist: unknown option ${unknown.join(' ')}`);
-const extra = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const options = { 'once-per-process': [], inline: [] };
+const extra = [];
+for (const arg of process.argv.slice(2)) {
+  const option = /^--([\w-]+)=(.+)$/.exec(arg);
+  if (option && Object.hasOwn(options, option[1])) options[option[1]].push(option[2]);
+  else if (arg.startsWith('--')) throw new Error(`bundle-dist: unknown option ${arg}`);
+  else extra.push(arg);
+}
 const esm = [...fromExports, ...extra.filter((entry) => !entry.endsWith('.cts'))];
 const cjs = extra.filter((entry) => entry.endsWith('.cts'));
 
@@ -63,7 +61,7 @@ const results = [
     format: 'esm',
     packages: 'external',
     chunkNames: 'chunk-[hash]',
-    plugins: [inlinePlugin(inline)],
+    plugins: [inlinePlugin(options.inline)],
   }),
 ];
 if (cjs.length > 0) {
@@ -127,9 +125,8 @@ function reexportsAsIs(code) {
   return names(m[1]) === names(m[2]);
 }
 
-for (const entry of shared) {
-  const target = pkg.exports?.[entry];
-  const file = typeof target === 'string' ? target : target?.import;
+for (const entry of options['once-per-process']) {
+  const file = importTarget(pkg.exports?.[entry]);
   if (typeof file !== 'string') throw new Error(`--once-per-process=${entry}: no such exports entry`);
   shareOncePerProcess(file, { name: `${pkg.name}${entry.slice(1)}`, version: pkg.version });
 }
@@ -153,8 +150,7 @@ function exportsTarget(specifier, dir) {
   const name = parts.slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
   const subpath = `.${specifier.slice(name.length)}`;
   const manifest = createRequire(join(dir, 'noop.js')).resolve(`${name}/package.json`);
-  const target = JSON.parse(readFileSync(manifest, 'utf8')).exports?.[subpath];
-  const file = typeof target === 'string' ? target : target?.import;
+  const file = importTarget(JSON.parse(readFileSync(manifest, 'utf8')).exports?.[subpath]);
   if (typeof file !== 'string') throw new Error(`--inline=${specifier}: ${name} exports no ${subpath}`);
   return join(dirname(manifest), file);
 }
